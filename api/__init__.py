@@ -1,0 +1,1 @@
+"""HTTP in, HTTP out: a Litestar app over ``core.services``. No business rules here."""

@@ -1,0 +1,85 @@
+"""The app factory: wiring only (database lifespan, auth, errors, OpenAPI, controllers)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from api.auth import PUBLIC_PATHS, BearerTokenAuth, current_principal
+from api.controllers import CONTROLLERS
+from api.errors import EXCEPTION_HANDLERS
+from core.domain.time import utcnow
+from core.plugins.manager import PluginHost, build_plugin_host
+from core.services import CoreConfig, Services
+from core.services.sweeper import run_sweeper
+from core.settings import Settings
+from core.storage.database import open_database
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def create_app(
+    settings: Settings, *, host: PluginHost | None = None, clock: Callable[[], datetime] = utcnow
+) -> Litestar:
+    services = Services(
+        host or build_plugin_host(), CoreConfig(offer_ttl=settings.offer_ttl), clock=clock
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with open_database(settings.database_url):
+            if settings.load_demo:
+                from core.demo import load_demo
+
+                await load_demo(services)
+            sweeper = None
+            if settings.sweep_interval > 0:
+                sweeper = asyncio.create_task(run_sweeper(services, settings.sweep_interval))
+            try:
+                yield
+            finally:
+                if sweeper is not None:
+                    sweeper.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sweeper
+
+    def provide_services() -> Services:
+        return services
+
+    app = Litestar(
+        route_handlers=CONTROLLERS,
+        lifespan=[lifespan],
+        dependencies={
+            "services": Provide(provide_services, sync_to_thread=False),
+            "who": Provide(current_principal, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(BearerTokenAuth, exclude=PUBLIC_PATHS)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="redbutler",
+            version="0.1.0",
+            description="Volunteer and skills marketplace for residential communities. "
+            "Send 'Authorization: Bearer <token>' on every call but /health.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer"),
+                }
+            ),
+            security=[{"BearerToken": []}],
+        ),
+        debug=False,
+    )
+    app.state.services = services
+    return app

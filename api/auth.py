@@ -1,0 +1,36 @@
+"""Bearer-token authentication. Every route needs a token except those excluded here with
+anchored patterns (an unanchored one would also open any path that merely contains it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from core.domain.access import Principal
+
+PUBLIC_PATHS = [r"^/health$", r"^/schema(/.*)?$"]
+
+
+class BearerTokenAuth(AbstractAuthenticationMiddleware):
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthorizedException("send 'Authorization: Bearer <token>'")
+        services = connection.app.state.services
+        principal = await services.accounts.authenticate(token.strip())
+        if principal is None:
+            raise NotAuthorizedException("unknown or revoked token")
+        return AuthenticationResult(user=principal, auth=token)
+
+
+def current_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The ``who`` dependency: the authenticated account behind the request."""
+    user = request.user
+    assert isinstance(user, Principal)
+    return user

@@ -1,0 +1,16 @@
+from api.controllers.accounts import AccountController
+from api.controllers.catalogue import CatalogueController, health
+from api.controllers.communities import CommunityController
+from api.controllers.offers import OfferController
+from api.controllers.requests import RequestController
+from api.controllers.volunteers import VolunteerController
+
+CONTROLLERS = [
+    health,
+    CatalogueController,
+    AccountController,
+    CommunityController,
+    VolunteerController,
+    RequestController,
+    OfferController,
+]

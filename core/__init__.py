@@ -1,0 +1,1 @@
+"""redbutler core: domain, plugin contract, matching, storage and services. No HTTP here."""

@@ -1,0 +1,155 @@
+"""The demo compound: Mingyue Harbour, buildings 17 and 18, from the domain brief's stories.
+
+Its tokens are fixed and public so the README's walkthrough can be pasted as is: load the
+demo only into a database you are happy to throw away.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from core.domain.access import Principal
+from core.domain.commands import (
+    AddMember,
+    ConfigureLine,
+    CreateCommunity,
+    ResidentFields,
+    VolunteerFields,
+)
+from core.domain.enums import Role
+from core.domain.time import WeeklyWindow
+from core.storage.models import Community
+
+if TYPE_CHECKING:
+    from core.services import Services
+
+SLUG = "mingyue-harbour"
+
+DEMO_TOKENS = {
+    "admin": "rb_demo_admin",
+    "staff": "rb_demo_staff_wang",
+    "resident": "rb_demo_resident_zhang",
+    "volunteer_chen": "rb_demo_volunteer_chen",
+    "volunteer_liu": "rb_demo_volunteer_liu",
+    "volunteer_zhao": "rb_demo_volunteer_zhao",
+}
+
+
+class DemoInfo(msgspec.Struct, frozen=True):
+    community_id: int
+    tokens: dict[str, str]
+    created: bool
+
+
+def _every_day(start: time, end: time) -> list[WeeklyWindow]:
+    return [WeeklyWindow(weekday=d, start=start, end=end) for d in range(7)]
+
+
+async def load_demo(services: Services) -> DemoInfo:
+    existing = await Community.get_or_none(slug=SLUG)
+    if existing is not None:
+        return DemoInfo(community_id=existing.id, tokens=DEMO_TOKENS, created=False)
+    admin = await services.accounts.bootstrap_admin("District admin", token=DEMO_TOKENS["admin"])
+    root = Principal(account_id=admin.account_id, name="District admin", is_admin=True)
+    community = await services.communities.create(
+        root,
+        CreateCommunity(
+            slug=SLUG,
+            name="Mingyue Harbour (明月港湾)",
+            timezone="Asia/Shanghai",
+            buildings=["17", "18", "19", "20"],
+        ),
+    )
+    cid = community.id
+    await services.communities.configure_line(root, cid, "errands", ConfigureLine(enabled=True))
+
+    async def member(cmd: AddMember, token: str | None = None) -> int:
+        added = await services.people.add_member(root, cid, cmd)
+        if token:
+            await services.accounts.issue_token(root, added.account.id, "demo", token=token)
+        return added.account.id
+
+    await member(
+        AddMember(role=Role.STAFF, name="Wang Fang (staff)", phone="+86 138 0000 0001"),
+        DEMO_TOKENS["staff"],
+    )
+    await member(
+        AddMember(
+            role=Role.RESIDENT,
+            name="Grandma Li",
+            phone="+86 0564 000 0017",
+            resident=ResidentFields(
+                building="17",
+                unit="2",
+                room="301",
+                elderly=True,
+                lives_alone=True,
+                no_smartphone=True,
+            ),
+        )
+    )
+    await member(
+        AddMember(
+            role=Role.RESIDENT,
+            name="Uncle Sun",
+            phone="+86 0564 000 0018",
+            resident=ResidentFields(building="18", unit="1", room="102", elderly=True),
+        )
+    )
+    await member(
+        AddMember(
+            role=Role.RESIDENT,
+            name="Zhang Wei",
+            phone="+86 139 0000 0002",
+            resident=ResidentFields(building="18", unit="1", room="502"),
+        ),
+        DEMO_TOKENS["resident"],
+    )
+    await member(
+        AddMember(
+            role=Role.VOLUNTEER,
+            name="Chen Jing",
+            phone="+86 137 0000 0003",
+            volunteer=VolunteerFields(
+                skills=["shopping", "delivery", "medicine-pickup"],
+                party_member=True,
+                home_building="17",
+                weekly_cap_hours=12,
+                availability=_every_day(time(8), time(20)),
+            ),
+        ),
+        DEMO_TOKENS["volunteer_chen"],
+    )
+    await member(
+        AddMember(
+            role=Role.VOLUNTEER,
+            name="Liu Yang",
+            phone="+86 136 0000 0004",
+            volunteer=VolunteerFields(
+                skills=["shopping", "delivery", "carrying"],
+                home_building="18",
+                weekly_cap_hours=8,
+                availability=_every_day(time(9), time(21)),
+            ),
+        ),
+        DEMO_TOKENS["volunteer_liu"],
+    )
+    await member(
+        AddMember(
+            role=Role.VOLUNTEER,
+            name="Zhao Min",
+            phone="+86 135 0000 0005",
+            volunteer=VolunteerFields(
+                skills=["carrying", "delivery", "shopping"],
+                party_member=True,
+                home_building="18",
+                weekly_cap_hours=6,
+                availability=_every_day(time(14), time(20)),
+            ),
+        ),
+        DEMO_TOKENS["volunteer_zhao"],
+    )
+    return DemoInfo(community_id=cid, tokens=DEMO_TOKENS, created=True)

@@ -1,0 +1,131 @@
+"""Input structs: what callers may send. Unknown fields are refused (no mass assignment).
+
+Datetimes without an offset are read as wall time in the community's zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from core.domain.enums import Role
+from core.domain.time import WeeklyWindow
+
+Name = Annotated[str, Meta(min_length=1, max_length=100)]
+Short = Annotated[str, Meta(max_length=16)]
+Slug = Annotated[str, Meta(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+Phone = Annotated[str, Meta(min_length=3, max_length=32, pattern=r"^\+?[0-9][0-9 -]*$")]
+Key = Annotated[str, Meta(min_length=1, max_length=64)]
+Note = Annotated[str, Meta(max_length=300)]
+CapHours = Annotated[float, Meta(ge=0, le=80)]
+
+
+class Input(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+class CreateCommunity(Input):
+    slug: Slug
+    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    timezone: Annotated[str, Meta(min_length=1, max_length=64)] = "Asia/Shanghai"
+    buildings: Annotated[list[Short], Meta(max_length=500)] = []
+
+
+class AddBuildings(Input):
+    names: Annotated[list[Short], Meta(min_length=1, max_length=500)]
+
+
+class ResidentFields(Input):
+    building: Short | None = None
+    unit: Short = ""
+    room: Short = ""
+    elderly: bool = False
+    lives_alone: bool = False
+    no_smartphone: bool = False
+
+
+class VolunteerFields(Input):
+    skills: Annotated[list[Key], Meta(max_length=50)] = []
+    weekly_cap_hours: CapHours = 8
+    party_member: bool = False
+    home_building: Short | None = None
+    availability: Annotated[list[WeeklyWindow], Meta(max_length=100)] = []
+
+
+class AddMember(Input):
+    """Register a person in a community in one role. ``account_id`` adds a role to an
+    existing account (e.g. a resident who also volunteers); otherwise a new account is made."""
+
+    role: Role
+    name: Name | None = None
+    phone: Phone | None = None
+    account_id: int | None = None
+    resident: ResidentFields | None = None
+    volunteer: VolunteerFields | None = None
+    issue_token: bool = False
+
+
+class UpdateVolunteer(Input):
+    skills: Annotated[list[Key], Meta(max_length=50)] | UnsetType = UNSET
+    weekly_cap_hours: CapHours | UnsetType = UNSET
+    party_member: bool | UnsetType = UNSET
+    home_building: Short | UnsetType | None = UNSET
+    availability: Annotated[list[WeeklyWindow], Meta(max_length=100)] | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+
+
+class AddTimeOff(Input):
+    start: datetime
+    end: datetime
+    reason: Note = ""
+
+
+class ConfigureLine(Input):
+    enabled: bool
+    settings: dict[str, Any] | None = None
+
+
+class WindowIn(Input):
+    start: datetime
+    end: datetime | None = None  # default: start + the service's usual duration
+
+
+class PlaceIn(Input):
+    building: Short | None = None
+    unit: Short = ""
+    room: Short = ""
+
+
+class NewRequest(Input):
+    community_id: int
+    line: Key
+    service: Key
+    window: WindowIn
+    details: dict[str, Any]
+    resident_id: int | None = None  # staff filing for a resident; residents file for themselves
+    place: PlaceIn | None = None  # default: the resident's home
+    notes: Note = ""
+
+
+class IssueToken(Input):
+    label: Annotated[str, Meta(max_length=100)] = ""
+
+
+class Decline(Input):
+    reason: Note = ""
+
+
+class Complete(Input):
+    minutes: Annotated[int, Meta(ge=1, le=24 * 60)] | None = None
+    note: Note = ""
+
+
+class Cancel(Input):
+    reason: Note = ""
+
+
+class StaffOffer(Input):
+    volunteer_id: int

@@ -1,0 +1,206 @@
+"""Output structs: what use cases return and the API sends. Times are in the community's zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from core.domain.enums import EventKind, OfferStatus, RequestStatus, Role
+from core.domain.time import WeeklyWindow
+
+
+class Record(msgspec.Struct, frozen=True, kw_only=True):
+    pass
+
+
+class CommunityRecord(Record):
+    id: int
+    slug: str
+    name: str
+    timezone: str
+    buildings: list[str]
+
+
+class MembershipRecord(Record):
+    community_id: int
+    role: Role
+
+
+class AccountRecord(Record):
+    id: int
+    name: str
+    phone: str | None
+    is_admin: bool
+    memberships: list[MembershipRecord]
+
+
+class IssuedToken(Record):
+    account_id: int
+    token: str  # shown once; only its hash is stored
+    label: str
+
+
+class ResidentRecord(Record):
+    id: int
+    account_id: int
+    community_id: int
+    name: str
+    building: str | None
+    unit: str
+    room: str
+    elderly: bool
+    lives_alone: bool
+    no_smartphone: bool
+
+
+class TimeOffRecord(Record):
+    id: int
+    start: datetime
+    end: datetime
+    reason: str
+
+
+class VolunteerRecord(Record):
+    id: int
+    account_id: int
+    community_id: int
+    name: str
+    party_member: bool
+    active: bool
+    skills: list[str]
+    weekly_cap_hours: float
+    home_building: str | None
+    availability: list[WeeklyWindow]
+    time_off: list[TimeOffRecord]
+
+
+class MemberAdded(Record):
+    account: AccountRecord
+    resident: ResidentRecord | None = None
+    volunteer: VolunteerRecord | None = None
+    token: IssuedToken | None = None
+
+
+class SkillRecord(Record):
+    key: str
+    title: str
+    description: str
+
+
+class ServiceTypeRecord(Record):
+    key: str
+    title: str
+    description: str
+    required_skills: list[str]
+    team_size: int
+    default_duration_minutes: int
+    details_schema: dict[str, Any]
+
+
+class ServiceLineRecord(Record):
+    key: str
+    title: str
+    description: str
+    services: list[ServiceTypeRecord]
+    settings_schema: dict[str, Any]
+    max_duration_minutes: int
+
+
+class CommunityLineRecord(Record):
+    community_id: int
+    line: str
+    title: str
+    enabled: bool
+    settings: dict[str, Any]
+
+
+class Window(Record):
+    start: datetime
+    end: datetime
+
+
+class Place(Record):
+    building: str | None
+    unit: str = ""
+    room: str = ""
+
+
+class HistoryRecord(Record):
+    at: datetime
+    event: EventKind
+    from_status: RequestStatus | None
+    to_status: RequestStatus | None
+    actor_account_id: int | None
+    actor_name: str | None
+    volunteer_account_id: int | None
+    offer_id: int | None
+    note: str
+
+
+class AssignmentRecord(Record):
+    offer_id: int
+    volunteer_id: int
+    volunteer_account_id: int
+    volunteer_name: str
+    party_member: bool  # shown to residents: "show your identity" (亮身份)
+    status: OfferStatus
+
+
+class RequestRecord(Record):
+    id: int
+    community_id: int
+    line: str
+    service: str
+    details: dict[str, Any]
+    window: Window
+    place: Place
+    resident_id: int
+    resident_name: str
+    filed_by_account_id: int
+    status: RequestStatus
+    seats: int
+    filled: int
+    priority: int
+    required_skills: list[str]
+    notes: str
+    created_at: datetime
+    assignments: list[AssignmentRecord] = []
+    history: list[HistoryRecord] = []
+
+
+class OfferedJob(Record):
+    """The request as the offered volunteer sees it. The door (unit, room), the resident's
+    name and phone are revealed only once the volunteer has accepted."""
+
+    request_id: int
+    community_id: int
+    line: str
+    service: str
+    details: dict[str, Any]
+    window: Window
+    building: str | None
+    priority: int
+    notes: str
+    unit: str | None = None
+    room: str | None = None
+    resident_name: str | None = None
+    resident_phone: str | None = None
+
+
+class OfferRecord(Record):
+    id: int
+    status: OfferStatus
+    volunteer_id: int
+    volunteer_account_id: int
+    volunteer_name: str
+    score: float
+    score_breakdown: dict[str, float]
+    offered_at: datetime
+    expires_at: datetime
+    responded_at: datetime | None
+    decline_reason: str
+    completed_at: datetime | None
+    minutes: int | None
+    job: OfferedJob

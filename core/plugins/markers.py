@@ -1,0 +1,5 @@
+import pluggy
+
+PROJECT = "redbutler"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)

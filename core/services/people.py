@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from msgspec import UNSET
+
+from core.domain.access import Principal
+from core.domain.commands import AddMember, AddTimeOff, UpdateVolunteer, VolunteerFields
+from core.domain.enums import Role
+from core.domain.errors import Forbidden, InvalidInput, NotFound
+from core.domain.records import (
+    IssuedToken,
+    MemberAdded,
+    ResidentRecord,
+    TimeOffRecord,
+    VolunteerRecord,
+)
+from core.domain.time import Interval
+from core.services.accounts import hash_token, new_token
+from core.storage import accounts, communities, people
+from core.storage.database import transaction
+from core.storage.models import Volunteer
+
+if TYPE_CHECKING:
+    from core.services import Services
+
+
+def aware(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Read a datetime without an offset as wall time in the community's zone."""
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+class PeopleService:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def _check_skills(self, skills: list[str], field: str) -> None:
+        unknown = self.s.host.unknown_skills(skills)
+        if unknown:
+            raise InvalidInput.field(field, f"unknown skills {unknown}; see GET /skills")
+
+    async def add_member(self, who: Principal, community_id: int, cmd: AddMember) -> MemberAdded:
+        community = await communities.get_community(community_id)
+        who.require_staff(community.id)
+        if cmd.role is Role.STAFF and not who.is_admin and not who.is_staff(community.id):
+            raise Forbidden("only staff or admins add staff")
+        if cmd.role is not Role.RESIDENT and cmd.resident is not None:
+            raise InvalidInput.field("resident", f"only for role resident, not {cmd.role}")
+        if cmd.role is not Role.VOLUNTEER and cmd.volunteer is not None:
+            raise InvalidInput.field("volunteer", f"only for role volunteer, not {cmd.role}")
+        if cmd.account_id is None and cmd.name is None:
+            raise InvalidInput.field("name", "a new member needs a name (or give account_id)")
+        if cmd.volunteer:
+            self._check_skills(cmd.volunteer.skills, "volunteer.skills")
+        resident_fields = cmd.resident
+        if cmd.role is Role.RESIDENT and resident_fields is None:
+            raise InvalidInput.field(
+                "resident", "a resident needs a household (building, unit, room)"
+            )
+        async with transaction():
+            if cmd.account_id is not None:
+                account = await accounts.get_account(cmd.account_id)
+            else:
+                account = await accounts.create_account(cmd.name or "", cmd.phone)
+            membership = await accounts.add_membership(account.id, community.id, cmd.role)
+            resident = volunteer = None
+            if resident_fields is not None:
+                building = await communities.building_id(
+                    community.id, resident_fields.building, "resident.building"
+                )
+                resident = await people.create_resident(
+                    membership.id,
+                    building,
+                    resident_fields.unit,
+                    resident_fields.room,
+                    resident_fields.elderly,
+                    resident_fields.lives_alone,
+                    resident_fields.no_smartphone,
+                )
+            if cmd.role is Role.VOLUNTEER:
+                vf = cmd.volunteer or VolunteerFields()
+                home = await communities.building_id(
+                    community.id, vf.home_building, "volunteer.home_building"
+                )
+                volunteer = await people.create_volunteer(
+                    membership.id, vf.party_member, round(vf.weekly_cap_hours * 60), home
+                )
+                await people.set_skills(volunteer.id, vf.skills)
+                await people.set_availability(volunteer.id, vf.availability)
+            token = None
+            if cmd.issue_token:
+                token = new_token()
+                await accounts.add_token(account.id, hash_token(token), "issued on joining")
+
+        return MemberAdded(
+            account=await accounts.account_record(account),
+            resident=people.resident_record(await people.get_resident(resident.id))
+            if resident
+            else None,
+            volunteer=await people.volunteer_record(await people.get_volunteer(volunteer.id))
+            if volunteer
+            else None,
+            token=IssuedToken(account_id=account.id, token=token, label="issued on joining")
+            if token
+            else None,
+        )
+
+    async def residents(self, who: Principal, community_id: int) -> list[ResidentRecord]:
+        who.require_staff((await communities.get_community(community_id)).id)
+        return [people.resident_record(r) for r in await people.list_residents(community_id)]
+
+    async def volunteers(self, who: Principal, community_id: int) -> list[VolunteerRecord]:
+        who.require_staff((await communities.get_community(community_id)).id)
+        return [
+            await people.volunteer_record(v) for v in await people.list_volunteers(community_id)
+        ]
+
+    async def _volunteer_for(self, who: Principal, volunteer_id: int) -> Volunteer:
+        """The volunteer's own profile, or any in a community ``who`` staffs; else 404."""
+        volunteer = await people.get_volunteer(volunteer_id)
+        mine = volunteer.membership.account.id == who.account_id
+        if not mine and not who.is_staff(volunteer.membership.community_id):
+            raise NotFound(f"volunteer {volunteer_id} not found")
+        return volunteer
+
+    async def volunteer(self, who: Principal, volunteer_id: int) -> VolunteerRecord:
+        return await people.volunteer_record(await self._volunteer_for(who, volunteer_id))
+
+    async def update_volunteer(
+        self, who: Principal, volunteer_id: int, cmd: UpdateVolunteer
+    ) -> VolunteerRecord:
+        volunteer = await self._volunteer_for(who, volunteer_id)
+        community_id = volunteer.membership.community_id
+        values: dict[str, Any] = {}
+        if cmd.weekly_cap_hours is not UNSET:
+            values["weekly_cap_minutes"] = round(cmd.weekly_cap_hours * 60)
+        if cmd.party_member is not UNSET:
+            values["party_member"] = cmd.party_member
+        if cmd.active is not UNSET:
+            values["active"] = cmd.active
+        if cmd.home_building is not UNSET:
+            values["home_building_id"] = await communities.building_id(
+                community_id, cmd.home_building, "home_building"
+            )
+        if cmd.skills is not UNSET:
+            self._check_skills(cmd.skills, "skills")
+        async with transaction():
+            await people.update_volunteer(volunteer.id, **values)
+            if cmd.skills is not UNSET:
+                await people.set_skills(volunteer.id, cmd.skills)
+            if cmd.availability is not UNSET:
+                await people.set_availability(volunteer.id, cmd.availability)
+        return await people.volunteer_record(await people.get_volunteer(volunteer.id))
+
+    async def add_time_off(
+        self, who: Principal, volunteer_id: int, cmd: AddTimeOff
+    ) -> TimeOffRecord:
+        volunteer = await self._volunteer_for(who, volunteer_id)
+        zone = ZoneInfo(volunteer.membership.community.timezone)
+        start, end = aware(cmd.start, zone), aware(cmd.end, zone)
+        if end <= start:
+            raise InvalidInput.field("end", "time off must end after it starts")
+        async with transaction():
+            off = await people.add_time_off(volunteer.id, Interval(start, end), cmd.reason)
+        return TimeOffRecord(
+            id=off.id, start=start.astimezone(zone), end=end.astimezone(zone), reason=cmd.reason
+        )
+
+    async def delete_time_off(self, who: Principal, volunteer_id: int, time_off_id: int) -> None:
+        volunteer = await self._volunteer_for(who, volunteer_id)
+        async with transaction():
+            await people.delete_time_off(volunteer.id, time_off_id)

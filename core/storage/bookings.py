@@ -1,0 +1,382 @@
+"""Requests, offers and history. Capacity is taken with conditional UPDATEs whose row count
+is checked, and overlapping work is refused by the unique slot index, inside the caller's
+transaction: never read-then-write."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+
+from core.domain.enums import EventKind, OfferStatus, RequestStatus
+from core.domain.errors import Conflict, NotFound
+from core.domain.events import RequestEvent
+from core.domain.records import (
+    AssignmentRecord,
+    HistoryRecord,
+    OfferedJob,
+    OfferRecord,
+    Place,
+    RequestRecord,
+    Window,
+)
+from core.domain.time import Interval, slot_starts, week_start
+from core.storage.models import (
+    Offer,
+    RequestHistory,
+    ServiceRequest,
+    Volunteer,
+    VolunteerSlot,
+    VolunteerWeekLoad,
+)
+
+REQUEST_RELATED = ("community", "building", "resident__membership__account")
+
+
+async def insert_request(**values: Any) -> ServiceRequest:
+    return await ServiceRequest.create(**values)
+
+
+async def get_request(request_id: int) -> ServiceRequest:
+    found = await ServiceRequest.get_or_none(id=request_id).prefetch_related(*REQUEST_RELATED)
+    if found is None:
+        raise NotFound(f"request {request_id} not found")
+    return found
+
+
+async def record_event(
+    request: ServiceRequest,
+    kind: EventKind,
+    at: datetime,
+    *,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    actor_id: int | None = None,
+    volunteer_account_id: int | None = None,
+    offer_id: int | None = None,
+    note: str = "",
+) -> RequestEvent:
+    """Append to the request's history and return the event to deliver after commit."""
+    await RequestHistory.create(
+        request_id=request.id,
+        at=at,
+        event=kind,
+        from_status=from_status,
+        to_status=to_status,
+        actor_id=actor_id,
+        volunteer_account_id=volunteer_account_id,
+        offer_id=offer_id,
+        note=note[:300],
+    )
+    return RequestEvent(
+        kind=kind,
+        request_id=request.id,
+        community_id=request.community_id,
+        line=request.line,
+        service=request.service,
+        at=at,
+        actor_account_id=actor_id,
+        volunteer_account_id=volunteer_account_id,
+        offer_id=offer_id,
+        note=note or None,
+    )
+
+
+async def set_status(request: ServiceRequest, frm: set[RequestStatus], to: RequestStatus) -> bool:
+    """Move the request to ``to`` if it is still in one of ``frm``; False if it was not."""
+    changed = await ServiceRequest.filter(id=request.id, status__in=list(frm)).update(status=to)
+    if changed:
+        request.status = to
+    return bool(changed)
+
+
+async def claim_seat(request_id: int) -> bool:
+    return bool(
+        await ServiceRequest.filter(
+            id=request_id,
+            filled__lt=F("seats"),
+            status__in=[RequestStatus.PENDING, RequestStatus.UNFILLED],
+        ).update(filled=F("filled") + 1)
+    )
+
+
+async def release_seat(request_id: int) -> None:
+    await ServiceRequest.filter(id=request_id, filled__gt=0).update(filled=F("filled") - 1)
+
+
+async def take_week_minutes(volunteer: Volunteer, window: Interval, zone: ZoneInfo) -> bool:
+    week = week_start(window.start, zone)
+    await VolunteerWeekLoad.bulk_create(
+        [VolunteerWeekLoad(volunteer_id=volunteer.id, week=week, minutes=0)], ignore_conflicts=True
+    )
+    return bool(
+        await VolunteerWeekLoad.filter(
+            volunteer_id=volunteer.id,
+            week=week,
+            minutes__lte=volunteer.weekly_cap_minutes - window.minutes,
+        ).update(minutes=F("minutes") + window.minutes)
+    )
+
+
+async def give_back_week_minutes(volunteer_id: int, window: Interval, zone: ZoneInfo) -> None:
+    await VolunteerWeekLoad.filter(
+        volunteer_id=volunteer_id, week=week_start(window.start, zone), minutes__gte=window.minutes
+    ).update(minutes=F("minutes") - window.minutes)
+
+
+async def book_slots(account_id: int, offer_id: int, window: Interval) -> None:
+    """Insert the 5-minute slots of accepted work; the unique index refuses any overlap."""
+    try:
+        await VolunteerSlot.bulk_create(
+            [
+                VolunteerSlot(account_id=account_id, offer_id=offer_id, starts_at=s)
+                for s in slot_starts(window)
+            ]
+        )
+    except IntegrityError:
+        raise Conflict("this overlaps another job you have accepted") from None
+
+
+async def free_slots(offer_id: int) -> None:
+    await VolunteerSlot.filter(offer_id=offer_id).delete()
+
+
+async def create_offer(
+    request: ServiceRequest,
+    volunteer_id: int,
+    *,
+    score: float,
+    breakdown: dict[str, float],
+    at: datetime,
+    expires_at: datetime,
+    offered_by: int | None,
+) -> Offer:
+    try:
+        return await Offer.create(
+            request_id=request.id,
+            volunteer_id=volunteer_id,
+            status=OfferStatus.OFFERED,
+            score=score,
+            score_breakdown=breakdown,
+            offered_at=at,
+            expires_at=expires_at,
+            offered_by_id=offered_by,
+        )
+    except IntegrityError:
+        raise Conflict(
+            f"volunteer {volunteer_id} was already offered request {request.id}"
+        ) from None
+
+
+async def transition_offer(
+    offer_id: int,
+    frm: OfferStatus,
+    to: OfferStatus,
+    *,
+    not_expired_at: datetime | None = None,
+    **values: Any,
+) -> bool:
+    query = Offer.filter(id=offer_id, status=frm)
+    if not_expired_at is not None:
+        query = query.filter(expires_at__gt=not_expired_at)
+    return bool(await query.update(status=to, **values))
+
+
+async def get_offer(offer_id: int) -> Offer:
+    found = await Offer.get_or_none(id=offer_id).prefetch_related(
+        "volunteer__membership__account", *(f"request__{r}" for r in REQUEST_RELATED)
+    )
+    if found is None:
+        raise NotFound(f"offer {offer_id} not found")
+    return found
+
+
+async def offers_of_request(
+    request_id: int, statuses: set[OfferStatus] | None = None
+) -> list[Offer]:
+    query = Offer.filter(request_id=request_id).order_by("id")
+    if statuses is not None:
+        query = query.filter(status__in=list(statuses))
+    return await query.prefetch_related("volunteer__membership__account")
+
+
+async def offered_volunteer_ids(request_id: int) -> set[int]:
+    return set(await Offer.filter(request_id=request_id).values_list("volunteer_id", flat=True))
+
+
+async def count_offers(request_id: int, status: OfferStatus) -> int:
+    return await Offer.filter(request_id=request_id, status=status).count()
+
+
+async def due_offers(now: datetime, limit: int) -> list[int]:
+    """Offers past their expiry, most urgent requests first."""
+    return list(
+        await Offer.filter(status=OfferStatus.OFFERED, expires_at__lte=now)
+        .order_by("-request__priority", "expires_at")
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
+
+
+async def list_requests(
+    *,
+    community_id: int | None = None,
+    account_id: int | None = None,
+    statuses: list[RequestStatus] | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[ServiceRequest]:
+    query = ServiceRequest.all()
+    if community_id is not None:
+        query = query.filter(community_id=community_id)
+    if account_id is not None:
+        query = query.filter(
+            Q(filed_by_id=account_id) | Q(resident__membership__account_id=account_id)
+        )
+    if statuses:
+        query = query.filter(status__in=statuses)
+    return (
+        await query.order_by("-priority", "starts_at", "id")
+        .offset(offset)
+        .limit(limit)
+        .prefetch_related(*REQUEST_RELATED)
+    )
+
+
+async def list_offers(
+    *,
+    account_id: int | None = None,
+    community_id: int | None = None,
+    statuses: list[OfferStatus] | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Offer]:
+    query = Offer.all()
+    if account_id is not None:
+        query = query.filter(volunteer__membership__account_id=account_id)
+    if community_id is not None:
+        query = query.filter(request__community_id=community_id)
+    if statuses:
+        query = query.filter(status__in=statuses)
+    return (
+        await query.order_by("-request__priority", "request__starts_at", "id")
+        .offset(offset)
+        .limit(limit)
+        .prefetch_related(
+            "volunteer__membership__account", *(f"request__{r}" for r in REQUEST_RELATED)
+        )
+    )
+
+
+# -- records --------------------------------------------------------------------------------
+
+
+def window_of(request: ServiceRequest) -> Interval:
+    return Interval(request.starts_at, request.ends_at)
+
+
+def _local_window(request: ServiceRequest) -> Window:
+    zone = ZoneInfo(request.community.timezone)
+    return Window(start=request.starts_at.astimezone(zone), end=request.ends_at.astimezone(zone))
+
+
+async def request_record(request: ServiceRequest, *, with_history: bool = True) -> RequestRecord:
+    zone = ZoneInfo(request.community.timezone)
+    offers = await offers_of_request(request.id, {OfferStatus.ACCEPTED, OfferStatus.COMPLETED})
+    history: list[HistoryRecord] = []
+    if with_history:
+        for h in (
+            await RequestHistory.filter(request_id=request.id)
+            .order_by("id")
+            .prefetch_related("actor")
+        ):
+            history.append(
+                HistoryRecord(
+                    at=h.at.astimezone(zone),
+                    event=EventKind(h.event),
+                    from_status=RequestStatus(h.from_status) if h.from_status else None,
+                    to_status=RequestStatus(h.to_status) if h.to_status else None,
+                    actor_account_id=h.actor.id if h.actor else None,
+                    actor_name=h.actor.name if h.actor else None,
+                    volunteer_account_id=h.volunteer_account_id,
+                    offer_id=h.offer_id,
+                    note=h.note,
+                )
+            )
+    account = request.resident.membership.account
+    return RequestRecord(
+        id=request.id,
+        community_id=request.community_id,
+        line=request.line,
+        service=request.service,
+        details=request.details,
+        window=_local_window(request),
+        place=Place(
+            building=request.building.name if request.building else None,
+            unit=request.unit,
+            room=request.room,
+        ),
+        resident_id=request.resident.id,
+        resident_name=account.name,
+        filed_by_account_id=request.filed_by_id,
+        status=RequestStatus(request.status),
+        seats=request.seats,
+        filled=request.filled,
+        priority=request.priority,
+        required_skills=list(request.required_skills),
+        notes=request.notes,
+        created_at=request.created_at.astimezone(zone),
+        assignments=[
+            AssignmentRecord(
+                offer_id=o.id,
+                volunteer_id=o.volunteer.id,
+                volunteer_account_id=o.volunteer.membership.account.id,
+                volunteer_name=o.volunteer.membership.account.name,
+                party_member=o.volunteer.party_member,
+                status=OfferStatus(o.status),
+            )
+            for o in offers
+        ],
+        history=history,
+    )
+
+
+def offer_record(offer: Offer) -> OfferRecord:
+    request = offer.request
+    zone = ZoneInfo(request.community.timezone)
+    revealed = offer.status in (OfferStatus.ACCEPTED, OfferStatus.COMPLETED)
+    resident = request.resident.membership.account
+    account = offer.volunteer.membership.account
+    return OfferRecord(
+        id=offer.id,
+        status=OfferStatus(offer.status),
+        volunteer_id=offer.volunteer.id,
+        volunteer_account_id=account.id,
+        volunteer_name=account.name,
+        score=offer.score,
+        score_breakdown=offer.score_breakdown,
+        offered_at=offer.offered_at.astimezone(zone),
+        expires_at=offer.expires_at.astimezone(zone),
+        responded_at=offer.responded_at.astimezone(zone) if offer.responded_at else None,
+        decline_reason=offer.decline_reason,
+        completed_at=offer.completed_at.astimezone(zone) if offer.completed_at else None,
+        minutes=offer.minutes,
+        job=OfferedJob(
+            request_id=request.id,
+            community_id=request.community_id,
+            line=request.line,
+            service=request.service,
+            details=request.details,
+            window=_local_window(request),
+            building=request.building.name if request.building else None,
+            priority=request.priority,
+            notes=request.notes,
+            unit=request.unit if revealed else None,
+            room=request.room if revealed else None,
+            resident_name=resident.name if revealed else None,
+            resident_phone=resident.phone if revealed else None,
+        ),
+    )

@@ -1,0 +1,57 @@
+"""Opening the database: migrate, then initialise tortoise for the whole process.
+
+``open_database`` is used by the app's lifespan, the CLI and the tests alike. Tortoise 1.x
+keeps its state per task; Litestar runs the lifespan in another task than the handlers, so
+the context is made the process-wide fallback (what tortoise's own integrations do), and
+closed in a ``finally``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api import migrate as migrate_api
+from tortoise.transactions import in_transaction
+
+from core.storage.config import is_sqlite, orm_config
+
+log = logging.getLogger(__name__)
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    if is_sqlite(url):
+        path = urlsplit(url).path
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def migrate(url: str) -> None:
+    """Apply every pending migration (core first, then plugins' that depend on it)."""
+    ensure_sqlite_dir(url)
+    async with TortoiseContext():
+        await migrate_api(config=orm_config(url))
+
+
+@asynccontextmanager
+async def open_database(url: str, *, run_migrations: bool = True) -> AsyncIterator[None]:
+    if run_migrations:
+        await migrate(url)
+    else:
+        ensure_sqlite_dir(url)
+    ctx = TortoiseContext()
+    with ctx:
+        try:
+            await ctx.init(config=orm_config(url), _enable_global_fallback=True)
+            yield
+        finally:
+            await ctx.close_connections()
+
+
+def transaction() -> AbstractAsyncContextManager[object]:
+    """One use case's transaction; every query inside it runs on the same connection."""
+    return in_transaction()

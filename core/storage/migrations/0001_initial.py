@@ -1,0 +1,233 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        ops.CreateModel(
+            name='Account',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=100)),
+                ('phone', fields.CharField(null=True, max_length=32)),
+                ('is_admin', fields.BooleanField(default=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'account', 'app': 'core', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ApiToken',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('core.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='tokens', on_delete=OnDelete.CASCADE)),
+                ('token_hash', fields.CharField(unique=True, max_length=64)),
+                ('label', fields.CharField(default='', max_length=100)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'api_token', 'app': 'core', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Community',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('slug', fields.CharField(unique=True, max_length=64)),
+                ('name', fields.CharField(max_length=200)),
+                ('timezone', fields.CharField(default='Asia/Shanghai', max_length=64)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'community', 'app': 'core', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Building',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('community', fields.ForeignKeyField('core.Community', source_field='community_id', db_constraint=True, to_field='id', related_name='buildings', on_delete=OnDelete.RESTRICT)),
+                ('name', fields.CharField(max_length=32)),
+            ],
+            options={'table': 'building', 'app': 'core', 'unique_together': (('community', 'name'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='CommunityServiceLine',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('community', fields.ForeignKeyField('core.Community', source_field='community_id', db_constraint=True, to_field='id', related_name='service_lines', on_delete=OnDelete.RESTRICT)),
+                ('line', fields.CharField(max_length=64)),
+                ('enabled', fields.BooleanField(default=False)),
+                ('settings', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'community_service_line', 'app': 'core', 'unique_together': (('community', 'line'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Membership',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('core.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='memberships', on_delete=OnDelete.RESTRICT)),
+                ('community', fields.ForeignKeyField('core.Community', source_field='community_id', db_constraint=True, to_field='id', related_name='memberships', on_delete=OnDelete.RESTRICT)),
+                ('role', fields.CharField(max_length=16)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'membership', 'app': 'core', 'unique_together': (('account', 'community', 'role'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Resident',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('membership', fields.OneToOneField('core.Membership', source_field='membership_id', db_constraint=True, to_field='id', related_name='resident', on_delete=OnDelete.RESTRICT)),
+                ('building', fields.ForeignKeyField('core.Building', source_field='building_id', null=True, db_constraint=True, to_field='id', related_name='residents', on_delete=OnDelete.RESTRICT)),
+                ('unit', fields.CharField(default='', max_length=16)),
+                ('room', fields.CharField(default='', max_length=16)),
+                ('elderly', fields.BooleanField(default=False)),
+                ('lives_alone', fields.BooleanField(default=False)),
+                ('no_smartphone', fields.BooleanField(default=False)),
+            ],
+            options={'table': 'resident', 'app': 'core', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ServiceRequest',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('community', fields.ForeignKeyField('core.Community', source_field='community_id', db_constraint=True, to_field='id', related_name='requests', on_delete=OnDelete.RESTRICT)),
+                ('line', fields.CharField(max_length=64)),
+                ('service', fields.CharField(max_length=64)),
+                ('details', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('starts_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('ends_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('building', fields.ForeignKeyField('core.Building', source_field='building_id', null=True, db_constraint=True, to_field='id', related_name='requests', on_delete=OnDelete.RESTRICT)),
+                ('unit', fields.CharField(default='', max_length=16)),
+                ('room', fields.CharField(default='', max_length=16)),
+                ('resident', fields.ForeignKeyField('core.Resident', source_field='resident_id', db_constraint=True, to_field='id', related_name='requests', on_delete=OnDelete.RESTRICT)),
+                ('filed_by', fields.ForeignKeyField('core.Account', source_field='filed_by_id', db_constraint=True, to_field='id', related_name='filed_requests', on_delete=OnDelete.RESTRICT)),
+                ('status', fields.CharField(max_length=16)),
+                ('seats', fields.SmallIntField()),
+                ('filled', fields.SmallIntField(default=0)),
+                ('required_skills', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('priority', fields.IntField(default=0)),
+                ('notes', fields.CharField(default='', max_length=500)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'service_request', 'app': 'core', 'indexes': [Index(fields=['community_id', 'status']), Index(fields=['status', 'starts_at'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Volunteer',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('membership', fields.OneToOneField('core.Membership', source_field='membership_id', db_constraint=True, to_field='id', related_name='volunteer', on_delete=OnDelete.RESTRICT)),
+                ('party_member', fields.BooleanField(default=False)),
+                ('weekly_cap_minutes', fields.IntField(default=480)),
+                ('home_building', fields.ForeignKeyField('core.Building', source_field='home_building_id', null=True, db_constraint=True, to_field='id', related_name='volunteers', on_delete=OnDelete.RESTRICT)),
+                ('active', fields.BooleanField(default=True)),
+            ],
+            options={'table': 'volunteer', 'app': 'core', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='AvailabilityWindow',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('volunteer', fields.ForeignKeyField('core.Volunteer', source_field='volunteer_id', db_constraint=True, to_field='id', related_name='availability', on_delete=OnDelete.CASCADE)),
+                ('weekday', fields.SmallIntField()),
+                ('start_minute', fields.SmallIntField()),
+                ('end_minute', fields.SmallIntField()),
+            ],
+            options={'table': 'availability_window', 'app': 'core', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Offer',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('request', fields.ForeignKeyField('core.ServiceRequest', source_field='request_id', db_constraint=True, to_field='id', related_name='offers', on_delete=OnDelete.RESTRICT)),
+                ('volunteer', fields.ForeignKeyField('core.Volunteer', source_field='volunteer_id', db_constraint=True, to_field='id', related_name='offers', on_delete=OnDelete.RESTRICT)),
+                ('status', fields.CharField(max_length=16)),
+                ('score', fields.FloatField(default=0)),
+                ('score_breakdown', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('offered_by', fields.ForeignKeyField('core.Account', source_field='offered_by_id', null=True, db_constraint=True, to_field='id', related_name='offers_made', on_delete=OnDelete.RESTRICT)),
+                ('offered_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('responded_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('decline_reason', fields.CharField(default='', max_length=300)),
+                ('completed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('minutes', fields.IntField(null=True)),
+            ],
+            options={'table': 'offer', 'app': 'core', 'unique_together': (('request', 'volunteer'),), 'indexes': [Index(fields=['status', 'expires_at'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='RequestHistory',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('request', fields.ForeignKeyField('core.ServiceRequest', source_field='request_id', db_constraint=True, to_field='id', related_name='history', on_delete=OnDelete.RESTRICT)),
+                ('at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('event', fields.CharField(max_length=16)),
+                ('from_status', fields.CharField(null=True, max_length=16)),
+                ('to_status', fields.CharField(null=True, max_length=16)),
+                ('actor', fields.ForeignKeyField('core.Account', source_field='actor_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
+                ('volunteer_account', fields.ForeignKeyField('core.Account', source_field='volunteer_account_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
+                ('offer', fields.ForeignKeyField('core.Offer', source_field='offer_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
+                ('note', fields.CharField(default='', max_length=300)),
+            ],
+            options={'table': 'request_history', 'app': 'core', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='TimeOff',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('volunteer', fields.ForeignKeyField('core.Volunteer', source_field='volunteer_id', db_constraint=True, to_field='id', related_name='time_off', on_delete=OnDelete.CASCADE)),
+                ('starts_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('ends_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('reason', fields.CharField(default='', max_length=200)),
+            ],
+            options={'table': 'time_off', 'app': 'core', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='VolunteerSkill',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('volunteer', fields.ForeignKeyField('core.Volunteer', source_field='volunteer_id', db_constraint=True, to_field='id', related_name='skills', on_delete=OnDelete.CASCADE)),
+                ('skill', fields.CharField(max_length=64)),
+            ],
+            options={'table': 'volunteer_skill', 'app': 'core', 'unique_together': (('volunteer', 'skill'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='VolunteerSlot',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('core.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='slots', on_delete=OnDelete.RESTRICT)),
+                ('starts_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('offer', fields.ForeignKeyField('core.Offer', source_field='offer_id', db_constraint=True, to_field='id', related_name='slots', on_delete=OnDelete.CASCADE)),
+            ],
+            options={'table': 'volunteer_slot', 'app': 'core', 'unique_together': (('account', 'starts_at'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='VolunteerWeekLoad',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('volunteer', fields.ForeignKeyField('core.Volunteer', source_field='volunteer_id', db_constraint=True, to_field='id', related_name='week_loads', on_delete=OnDelete.CASCADE)),
+                ('week', fields.DateField()),
+                ('minutes', fields.IntField(default=0)),
+            ],
+            options={'table': 'volunteer_week_load', 'app': 'core', 'unique_together': (('volunteer', 'week'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+    ]

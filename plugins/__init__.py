@@ -1,0 +1,1 @@
+"""Built-in service lines, each an ordinary plugin of the contract in ``core.plugins``."""

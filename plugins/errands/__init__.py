@@ -1,0 +1,1 @@
+"""Errands (跑腿): groceries and vegetables, heavy carrying (rice, cooking oil), medicine pickup."""
