@@ -1,3 +1,5 @@
+from litestar.types import ControllerRouterHandler
+
 from api.controllers.accounts import AccountController
 from api.controllers.catalogue import CatalogueController, health
 from api.controllers.communities import CommunityController
@@ -5,7 +7,7 @@ from api.controllers.offers import OfferController
 from api.controllers.requests import RequestController
 from api.controllers.volunteers import VolunteerController
 
-CONTROLLERS = [
+CONTROLLERS: list[ControllerRouterHandler] = [
     health,
     CatalogueController,
     AccountController,

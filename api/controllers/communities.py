@@ -33,7 +33,7 @@ class CommunityController(Controller):
     async def index(
         self, services: NamedDependency[Services], who: NamedDependency[Principal]
     ) -> list[CommunityRecord]:
-        return await services.communities.list(who)
+        return await services.communities.visible(who)
 
     @get("/{community_id:int}")
     async def show(

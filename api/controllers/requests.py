@@ -42,7 +42,7 @@ class RequestController(Controller):
         limit: FromQuery[int] = 50,
         offset: FromQuery[int] = 0,
     ) -> list[RequestRecord]:
-        return await services.bookings.list(
+        return await services.bookings.requests(
             who, community_id=community_id, statuses=status, limit=limit, offset=max(offset, 0)
         )
 

@@ -27,18 +27,18 @@ class Input(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     pass
 
 
-class CreateCommunity(Input):
+class CreateCommunity(Input, frozen=True):
     slug: Slug
     name: Annotated[str, Meta(min_length=1, max_length=200)]
     timezone: Annotated[str, Meta(min_length=1, max_length=64)] = "Asia/Shanghai"
     buildings: Annotated[list[Short], Meta(max_length=500)] = []
 
 
-class AddBuildings(Input):
+class AddBuildings(Input, frozen=True):
     names: Annotated[list[Short], Meta(min_length=1, max_length=500)]
 
 
-class ResidentFields(Input):
+class ResidentFields(Input, frozen=True):
     building: Short | None = None
     unit: Short = ""
     room: Short = ""
@@ -47,7 +47,7 @@ class ResidentFields(Input):
     no_smartphone: bool = False
 
 
-class VolunteerFields(Input):
+class VolunteerFields(Input, frozen=True):
     skills: Annotated[list[Key], Meta(max_length=50)] = []
     weekly_cap_hours: CapHours = 8
     party_member: bool = False
@@ -55,7 +55,7 @@ class VolunteerFields(Input):
     availability: Annotated[list[WeeklyWindow], Meta(max_length=100)] = []
 
 
-class AddMember(Input):
+class AddMember(Input, frozen=True):
     """Register a person in a community in one role. ``account_id`` adds a role to an
     existing account (e.g. a resident who also volunteers); otherwise a new account is made."""
 
@@ -68,7 +68,7 @@ class AddMember(Input):
     issue_token: bool = False
 
 
-class UpdateVolunteer(Input):
+class UpdateVolunteer(Input, frozen=True):
     skills: Annotated[list[Key], Meta(max_length=50)] | UnsetType = UNSET
     weekly_cap_hours: CapHours | UnsetType = UNSET
     party_member: bool | UnsetType = UNSET
@@ -77,29 +77,29 @@ class UpdateVolunteer(Input):
     active: bool | UnsetType = UNSET
 
 
-class AddTimeOff(Input):
+class AddTimeOff(Input, frozen=True):
     start: datetime
     end: datetime
     reason: Note = ""
 
 
-class ConfigureLine(Input):
+class ConfigureLine(Input, frozen=True):
     enabled: bool
     settings: dict[str, Any] | None = None
 
 
-class WindowIn(Input):
+class WindowIn(Input, frozen=True):
     start: datetime
     end: datetime | None = None  # default: start + the service's usual duration
 
 
-class PlaceIn(Input):
+class PlaceIn(Input, frozen=True):
     building: Short | None = None
     unit: Short = ""
     room: Short = ""
 
 
-class NewRequest(Input):
+class NewRequest(Input, frozen=True):
     community_id: int
     line: Key
     service: Key
@@ -110,22 +110,22 @@ class NewRequest(Input):
     notes: Note = ""
 
 
-class IssueToken(Input):
+class IssueToken(Input, frozen=True):
     label: Annotated[str, Meta(max_length=100)] = ""
 
 
-class Decline(Input):
+class Decline(Input, frozen=True):
     reason: Note = ""
 
 
-class Complete(Input):
+class Complete(Input, frozen=True):
     minutes: Annotated[int, Meta(ge=1, le=24 * 60)] | None = None
     note: Note = ""
 
 
-class Cancel(Input):
+class Cancel(Input, frozen=True):
     reason: Note = ""
 
 
-class StaffOffer(Input):
+class StaffOffer(Input, frozen=True):
     volunteer_id: int

@@ -15,7 +15,7 @@ class Record(msgspec.Struct, frozen=True, kw_only=True):
     pass
 
 
-class CommunityRecord(Record):
+class CommunityRecord(Record, frozen=True):
     id: int
     slug: str
     name: str
@@ -23,12 +23,12 @@ class CommunityRecord(Record):
     buildings: list[str]
 
 
-class MembershipRecord(Record):
+class MembershipRecord(Record, frozen=True):
     community_id: int
     role: Role
 
 
-class AccountRecord(Record):
+class AccountRecord(Record, frozen=True):
     id: int
     name: str
     phone: str | None
@@ -36,13 +36,13 @@ class AccountRecord(Record):
     memberships: list[MembershipRecord]
 
 
-class IssuedToken(Record):
+class IssuedToken(Record, frozen=True):
     account_id: int
     token: str  # shown once; only its hash is stored
     label: str
 
 
-class ResidentRecord(Record):
+class ResidentRecord(Record, frozen=True):
     id: int
     account_id: int
     community_id: int
@@ -55,14 +55,14 @@ class ResidentRecord(Record):
     no_smartphone: bool
 
 
-class TimeOffRecord(Record):
+class TimeOffRecord(Record, frozen=True):
     id: int
     start: datetime
     end: datetime
     reason: str
 
 
-class VolunteerRecord(Record):
+class VolunteerRecord(Record, frozen=True):
     id: int
     account_id: int
     community_id: int
@@ -76,20 +76,20 @@ class VolunteerRecord(Record):
     time_off: list[TimeOffRecord]
 
 
-class MemberAdded(Record):
+class MemberAdded(Record, frozen=True):
     account: AccountRecord
     resident: ResidentRecord | None = None
     volunteer: VolunteerRecord | None = None
     token: IssuedToken | None = None
 
 
-class SkillRecord(Record):
+class SkillRecord(Record, frozen=True):
     key: str
     title: str
     description: str
 
 
-class ServiceTypeRecord(Record):
+class ServiceTypeRecord(Record, frozen=True):
     key: str
     title: str
     description: str
@@ -99,7 +99,7 @@ class ServiceTypeRecord(Record):
     details_schema: dict[str, Any]
 
 
-class ServiceLineRecord(Record):
+class ServiceLineRecord(Record, frozen=True):
     key: str
     title: str
     description: str
@@ -108,7 +108,7 @@ class ServiceLineRecord(Record):
     max_duration_minutes: int
 
 
-class CommunityLineRecord(Record):
+class CommunityLineRecord(Record, frozen=True):
     community_id: int
     line: str
     title: str
@@ -116,18 +116,18 @@ class CommunityLineRecord(Record):
     settings: dict[str, Any]
 
 
-class Window(Record):
+class Window(Record, frozen=True):
     start: datetime
     end: datetime
 
 
-class Place(Record):
+class Place(Record, frozen=True):
     building: str | None
     unit: str = ""
     room: str = ""
 
 
-class HistoryRecord(Record):
+class HistoryRecord(Record, frozen=True):
     at: datetime
     event: EventKind
     from_status: RequestStatus | None
@@ -139,7 +139,7 @@ class HistoryRecord(Record):
     note: str
 
 
-class AssignmentRecord(Record):
+class AssignmentRecord(Record, frozen=True):
     offer_id: int
     volunteer_id: int
     volunteer_account_id: int
@@ -148,7 +148,7 @@ class AssignmentRecord(Record):
     status: OfferStatus
 
 
-class RequestRecord(Record):
+class RequestRecord(Record, frozen=True):
     id: int
     community_id: int
     line: str
@@ -170,7 +170,7 @@ class RequestRecord(Record):
     history: list[HistoryRecord] = []
 
 
-class OfferedJob(Record):
+class OfferedJob(Record, frozen=True):
     """The request as the offered volunteer sees it. The door (unit, room), the resident's
     name and phone are revealed only once the volunteer has accepted."""
 
@@ -189,7 +189,7 @@ class OfferedJob(Record):
     resident_phone: str | None = None
 
 
-class OfferRecord(Record):
+class OfferRecord(Record, frozen=True):
     id: int
     status: OfferStatus
     volunteer_id: int

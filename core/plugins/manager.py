@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from importlib import metadata
 from types import ModuleType
+from typing import Any
 
 import msgspec
 import pluggy
@@ -124,7 +125,7 @@ class PluginHost:
                     )
 
 
-def _results_by_plugin(pm: pluggy.PluginManager, hook: str) -> list[tuple[object, list[object]]]:
+def _results_by_plugin(pm: pluggy.PluginManager, hook: str) -> list[tuple[object, Any]]:
     caller = getattr(pm.hook, hook)
     out = []
     for impl in reversed(caller.get_hookimpls()):

@@ -173,7 +173,7 @@ class BookingService:
         await self._require_can_see(who, request)
         return await store.request_record(request)
 
-    async def list(
+    async def requests(
         self,
         who: Principal,
         *,

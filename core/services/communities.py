@@ -71,7 +71,7 @@ class CommunityService:
         who.require_member(community.id)
         return await store.community_record(community)
 
-    async def list(self, who: Principal) -> list[CommunityRecord]:
+    async def visible(self, who: Principal) -> list[CommunityRecord]:
         ids = None if who.is_admin else frozenset(who.roles)
         return [await store.community_record(c) for c in await store.list_communities(ids)]
 

@@ -5,7 +5,7 @@ transaction: never read-then-write."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
@@ -204,7 +204,8 @@ async def offers_of_request(
 
 
 async def offered_volunteer_ids(request_id: int) -> set[int]:
-    return set(await Offer.filter(request_id=request_id).values_list("volunteer_id", flat=True))
+    ids = await Offer.filter(request_id=request_id).values_list("volunteer_id", flat=True)
+    return set(cast("list[int]", ids))
 
 
 async def count_offers(request_id: int, status: OfferStatus) -> int:
@@ -213,12 +214,13 @@ async def count_offers(request_id: int, status: OfferStatus) -> int:
 
 async def due_offers(now: datetime, limit: int) -> list[int]:
     """Offers past their expiry, most urgent requests first."""
-    return list(
+    ids = (
         await Offer.filter(status=OfferStatus.OFFERED, expires_at__lte=now)
         .order_by("-request__priority", "expires_at")
         .limit(limit)
         .values_list("id", flat=True)
     )
+    return cast("list[int]", ids)
 
 
 async def list_requests(

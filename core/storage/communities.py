@@ -27,7 +27,7 @@ async def add_buildings(community_id: int, names: list[str]) -> None:
         )
     )
     if existing:
-        raise Conflict(f"buildings already exist: {', '.join(sorted(existing))}")
+        raise Conflict(f"buildings already exist: {', '.join(sorted(map(str, existing)))}")
     await Building.bulk_create([Building(community_id=community_id, name=n) for n in names])
 
 
@@ -56,7 +56,7 @@ async def community_record(community: Community) -> CommunityRecord:
         slug=community.slug,
         name=community.name,
         timezone=community.timezone,
-        buildings=list(names),
+        buildings=[str(n) for n in names],
     )
 
 

@@ -40,3 +40,8 @@ def orm_config(url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+# For tortoise's own CLI (``tortoise -c core.storage.config.TORTOISE_ORM makemigrations``):
+# the default database of this folder.
+TORTOISE_ORM = orm_config("sqlite://data/redbutler.sqlite3")

@@ -8,6 +8,8 @@ by conditional updates in ``core.storage.repo``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.fields import OnDelete
 from tortoise.models import Model
@@ -29,6 +31,7 @@ class Community(Model):
 
 class Building(Model):
     id = fields.IntField(primary_key=True)
+    community_id: int
     community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
         "core.Community", related_name="buildings", on_delete=RESTRICT
     )
@@ -53,6 +56,7 @@ class Account(Model):
 # A bearer token. Only its SHA-256 is stored; the secret is shown once at creation.
 class ApiToken(Model):
     id = fields.IntField(primary_key=True)
+    account_id: int
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="tokens", on_delete=CASCADE
     )
@@ -68,6 +72,8 @@ class ApiToken(Model):
 # One role of one account in one community.
 class Membership(Model):
     id = fields.IntField(primary_key=True)
+    account_id: int
+    community_id: int
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="memberships", on_delete=RESTRICT
     )
@@ -85,6 +91,8 @@ class Membership(Model):
 # A household member who can be served; ``membership`` has role resident.
 class Resident(Model):
     id = fields.IntField(primary_key=True)
+    membership_id: int
+    building_id: int
     membership: fields.OneToOneRelation[Membership] = fields.OneToOneField(
         "core.Membership", related_name="resident", on_delete=RESTRICT
     )
@@ -104,6 +112,8 @@ class Resident(Model):
 # A volunteer's profile in one community; ``membership`` has role volunteer.
 class Volunteer(Model):
     id = fields.IntField(primary_key=True)
+    membership_id: int
+    home_building_id: int
     membership: fields.OneToOneRelation[Membership] = fields.OneToOneField(
         "core.Membership", related_name="volunteer", on_delete=RESTRICT
     )
@@ -120,6 +130,7 @@ class Volunteer(Model):
 
 class VolunteerSkill(Model):
     id = fields.IntField(primary_key=True)
+    volunteer_id: int
     volunteer: fields.ForeignKeyRelation[Volunteer] = fields.ForeignKeyField(
         "core.Volunteer", related_name="skills", on_delete=CASCADE
     )
@@ -133,6 +144,7 @@ class VolunteerSkill(Model):
 # Weekly recurring free time in the community's local wall time.
 class AvailabilityWindow(Model):
     id = fields.IntField(primary_key=True)
+    volunteer_id: int
     volunteer: fields.ForeignKeyRelation[Volunteer] = fields.ForeignKeyField(
         "core.Volunteer", related_name="availability", on_delete=CASCADE
     )
@@ -147,6 +159,7 @@ class AvailabilityWindow(Model):
 
 class TimeOff(Model):
     id = fields.IntField(primary_key=True)
+    volunteer_id: int
     volunteer: fields.ForeignKeyRelation[Volunteer] = fields.ForeignKeyField(
         "core.Volunteer", related_name="time_off", on_delete=CASCADE
     )
@@ -161,12 +174,13 @@ class TimeOff(Model):
 # Whether a service line is enabled in a community, and its settings there.
 class CommunityServiceLine(Model):
     id = fields.IntField(primary_key=True)
+    community_id: int
     community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
         "core.Community", related_name="service_lines", on_delete=RESTRICT
     )
     line = fields.CharField(max_length=64)
     enabled = fields.BooleanField(default=False)
-    settings = fields.JSONField(default=dict)
+    settings: Any = fields.JSONField(default=dict)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -176,12 +190,16 @@ class CommunityServiceLine(Model):
 
 class ServiceRequest(Model):
     id = fields.IntField(primary_key=True)
+    community_id: int
+    building_id: int
+    resident_id: int
+    filed_by_id: int
     community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
         "core.Community", related_name="requests", on_delete=RESTRICT
     )
     line = fields.CharField(max_length=64)
     service = fields.CharField(max_length=64)
-    details = fields.JSONField(default=dict)
+    details: Any = fields.JSONField(default=dict)
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
     building: fields.ForeignKeyNullableRelation[Building] = fields.ForeignKeyField(
@@ -198,7 +216,7 @@ class ServiceRequest(Model):
     status = fields.CharField(max_length=16)
     seats = fields.SmallIntField()
     filled = fields.SmallIntField(default=0)
-    required_skills = fields.JSONField(default=list)
+    required_skills: Any = fields.JSONField(default=list)
     priority = fields.IntField(default=0)
     notes = fields.CharField(max_length=500, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -214,6 +232,9 @@ class ServiceRequest(Model):
 # A volunteer is offered a request at most once (unique), so a decline is final.
 class Offer(Model):
     id = fields.IntField(primary_key=True)
+    request_id: int
+    volunteer_id: int
+    offered_by_id: int
     request: fields.ForeignKeyRelation[ServiceRequest] = fields.ForeignKeyField(
         "core.ServiceRequest", related_name="offers", on_delete=RESTRICT
     )
@@ -222,7 +243,7 @@ class Offer(Model):
     )
     status = fields.CharField(max_length=16)
     score = fields.FloatField(default=0)
-    score_breakdown = fields.JSONField(default=dict)
+    score_breakdown: Any = fields.JSONField(default=dict)
     offered_by: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="offers_made", on_delete=RESTRICT, null=True
     )
@@ -246,6 +267,8 @@ class Offer(Model):
 # is not double-booked across them either.
 class VolunteerSlot(Model):
     id = fields.BigIntField(primary_key=True)
+    account_id: int
+    offer_id: int
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="slots", on_delete=RESTRICT
     )
@@ -263,6 +286,7 @@ class VolunteerSlot(Model):
 # with one conditional UPDATE.
 class VolunteerWeekLoad(Model):
     id = fields.IntField(primary_key=True)
+    volunteer_id: int
     volunteer: fields.ForeignKeyRelation[Volunteer] = fields.ForeignKeyField(
         "core.Volunteer", related_name="week_loads", on_delete=CASCADE
     )
@@ -277,6 +301,10 @@ class VolunteerWeekLoad(Model):
 # Append-only: every state change of a request, with who, when and why.
 class RequestHistory(Model):
     id = fields.BigIntField(primary_key=True)
+    request_id: int
+    actor_id: int
+    volunteer_account_id: int
+    offer_id: int
     request: fields.ForeignKeyRelation[ServiceRequest] = fields.ForeignKeyField(
         "core.ServiceRequest", related_name="history", on_delete=RESTRICT
     )

@@ -180,7 +180,7 @@ async def volunteer_record(v: Volunteer) -> VolunteerRecord:
         name=v.membership.account.name,
         party_member=v.party_member,
         active=v.active,
-        skills=list(skills),
+        skills=[str(s) for s in skills],
         weekly_cap_hours=v.weekly_cap_minutes / 60,
         home_building=v.home_building.name if v.home_building else None,
         availability=[_weekly(w) for w in windows],

@@ -1,0 +1,156 @@
+"""Helpers shared by the core tests and the plugins' tests."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from litestar import Litestar
+
+from api.app import create_app
+from core.demo import DEMO_TOKENS
+from core.plugins.manager import PluginHost
+from core.settings import Settings
+from core.storage.database import migrate
+
+# Saturday 2026-11-21 09:00 in Shanghai: a fixed "now" so tests never depend on the date.
+START = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
+
+
+@dataclass
+class Clock:
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+_template: dict[str, Path] = {}
+
+
+def template_database(root: Path) -> Path:
+    """A database built once per test session by running the real migrations."""
+    if "path" not in _template:
+        path = root / "template.sqlite3"
+        asyncio.run(migrate(f"sqlite://{path}"))
+        _template["path"] = path
+    return _template["path"]
+
+
+@dataclass
+class Api:
+    """An HTTP client bound to the app, with one bearer token per demo role."""
+
+    client: httpx.AsyncClient
+    app: Litestar
+    clock: Clock
+    tokens: dict[str, str] = field(default_factory=lambda: dict(DEMO_TOKENS))
+
+    def h(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens.get(who, who)}"}
+
+    async def call(
+        self, method: str, url: str, who: str | None = None, *, expect: int | None = 200, **kw: Any
+    ) -> Any:
+        headers = self.h(who) if who else {}
+        response = await self.client.request(method, url, headers=headers, **kw)
+        if expect is not None:
+            assert response.status_code == expect, (response.status_code, response.text)
+        return response.json() if response.content else None
+
+    async def get(self, url: str, who: str, **kw: Any) -> Any:
+        return await self.call("GET", url, who, **kw)
+
+    async def post(self, url: str, who: str, json: Any = None, **kw: Any) -> Any:
+        kw.setdefault("expect", 201)
+        return await self.call("POST", url, who, json=json if json is not None else {}, **kw)
+
+    async def put(self, url: str, who: str, json: Any, **kw: Any) -> Any:
+        return await self.call("PUT", url, who, json=json, **kw)
+
+    async def patch(self, url: str, who: str, json: Any, **kw: Any) -> Any:
+        return await self.call("PATCH", url, who, json=json, **kw)
+
+
+@asynccontextmanager
+async def running_api(
+    tmp: Path,
+    template: Path,
+    *,
+    demo: bool = True,
+    host: PluginHost | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> AsyncIterator[Api]:
+    db = tmp / "test.sqlite3"
+    shutil.copy(template, db)
+    the_clock = clock if isinstance(clock, Clock) else Clock()
+    settings = Settings(database_url=f"sqlite://{db}", sweep_interval=0, load_demo=demo)
+    app = create_app(settings, host=host, clock=the_clock)
+    async with serving_lifespan(app):
+        # Litestar and httpx spell the ASGI callable differently; it is the same protocol.
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Api(client=client, app=app, clock=the_clock)
+
+
+@asynccontextmanager
+async def serving_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Run the app's lifespan in a task of its own, as a server does (pytest-asyncio may
+    tear a fixture down in another task than the one that set it up)."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def lifespan() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(lifespan())
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        waiter.cancel()
+        task.result()  # start-up failed: raise its error
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+def local(day_offset: int, hhmm: str) -> str:
+    """A Shanghai wall time ``day_offset`` days after START's local date, as ISO text."""
+    day = (START + timedelta(hours=8)).date() + timedelta(days=day_offset)
+    return f"{day.isoformat()}T{hhmm}:00+08:00"
+
+
+def groceries(
+    resident_id: int | None = 1,
+    day: int = 1,
+    start: str = "15:00",
+    end: str = "17:00",
+    **extra: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "community_id": 1,
+        "line": "errands",
+        "service": "groceries",
+        "window": {"start": local(day, start), "end": local(day, end)},
+        "details": {
+            "items": [{"name": "bok choy", "quantity": 2, "unit": "jin"}],
+            "budget_yuan": 40,
+        },
+    }
+    if resident_id is not None:
+        body["resident_id"] = resident_id
+    body.update(extra)
+    return body

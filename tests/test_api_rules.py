@@ -1,0 +1,177 @@
+"""Bad input gets a 4xx naming what is wrong; access is limited by role and community."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.storage.models import RequestHistory, ServiceRequest
+from tests.support import Api, groceries
+
+
+async def _problem(api: Api, who: str, body: Any, status: int) -> dict[str, Any]:
+    problem = await api.post("/requests", who, body, expect=status)
+    assert problem["status"] == status and problem["type"].startswith("/problems/")
+    return problem
+
+
+async def test_unknown_field_is_refused(api: Api) -> None:
+    problem = await _problem(api, "staff", groceries(colour="red"), 400)
+    assert "colour" in problem["detail"]
+    assert await ServiceRequest.all().count() == 0
+
+
+async def test_details_are_validated_by_the_plugin_with_a_path(api: Api) -> None:
+    body = groceries()
+    body["details"]["items"][0]["quantity"] = "lots"
+    problem = await _problem(api, "staff", body, 422)
+    assert problem["errors"][0]["field"] == "details.items[0].quantity"
+    body["details"] = {"items": [], "budget_yuan": 10}
+    problem = await _problem(api, "staff", body, 422)
+    assert problem["errors"][0]["field"] == "details.items"
+
+
+async def test_window_rules(api: Api) -> None:
+    problem = await _problem(api, "staff", groceries(start="15:00", end="14:00"), 422)
+    assert [e["field"] for e in problem["errors"]] == ["window.end"]
+    problem = await _problem(api, "staff", groceries(start="15:03", end="16:00"), 422)
+    assert [e["field"] for e in problem["errors"]] == ["window.start"]
+    problem = await _problem(api, "staff", groceries(day=-1), 422)
+    assert "future" in problem["detail"]
+    problem = await _problem(api, "staff", groceries(start="08:00", end="15:00"), 422)
+    assert "at most 6h" in problem["detail"]
+    assert await ServiceRequest.all().count() == 0
+    assert await RequestHistory.all().count() == 0
+
+
+async def test_unknown_line_service_and_disabled_line(api: Api) -> None:
+    problem = await _problem(api, "staff", groceries(line="karaoke"), 422)
+    assert problem["errors"][0]["field"] == "line"
+    problem = await _problem(api, "staff", groceries(service="laundry"), 422)
+    assert problem["errors"][0]["field"] == "service"
+    await api.put("/communities/1/service-lines/errands", "staff", {"enabled": False})
+    problem = await _problem(api, "staff", groceries(), 409)
+    assert problem["type"] == "/problems/service-line-disabled"
+    lines = await api.get("/communities/1/service-lines", "resident")
+    assert lines[0]["enabled"] is False
+    await api.put("/communities/1/service-lines/errands", "staff", {"enabled": True})
+    await api.post("/requests", "staff", groceries())
+
+
+async def test_line_settings_are_validated_and_applied(api: Api) -> None:
+    bad = await api.put(
+        "/communities/1/service-lines/errands",
+        "staff",
+        {"enabled": True, "settings": {"max_budget_yuan": -1}},
+        expect=422,
+    )
+    assert bad["errors"][0]["field"] == "settings.max_budget_yuan"
+    await api.put(
+        "/communities/1/service-lines/errands",
+        "staff",
+        {"enabled": True, "settings": {"max_budget_yuan": 30}},
+    )
+    problem = await _problem(api, "staff", groceries(), 422)
+    assert problem["errors"][0]["field"] == "details.budget_yuan"
+    await api.put(
+        "/communities/1/service-lines/errands", "resident", {"enabled": False}, expect=403
+    )
+
+
+async def test_tokens_are_required_and_checked(api: Api) -> None:
+    assert (await api.client.get("/health")).status_code == 200
+    assert (await api.client.get("/schema/openapi.json")).status_code == 200
+    for path in ("/me", "/requests", "/offers", "/communities"):
+        response = await api.client.get(path)
+        assert response.status_code == 401
+        assert response.headers["content-type"].startswith("application/problem+json")
+    await api.get("/me", "rb_not_a_real_token", expect=401)
+    # An unanchored exclude would have opened this one.
+    assert (await api.client.get("/requests/1/health")).status_code in (401, 404)
+
+
+async def test_resident_sees_only_their_own(api: Api) -> None:
+    other = await api.post("/requests", "staff", groceries(resident_id=1))
+    await api.get(f"/requests/{other['id']}", "resident", expect=404)
+    assert await api.get("/requests", "resident") == []
+    # A resident cannot file for somebody else.
+    await api.post("/requests", "resident", groceries(resident_id=1), expect=403)
+    await api.post(f"/requests/{other['id']}/cancel", "resident", {}, expect=404)
+    await api.get("/communities/1/residents", "resident", expect=403)
+
+
+async def test_volunteer_sees_only_offers_made_to_them(api: Api) -> None:
+    await api.post("/requests", "staff", groceries())
+    offer = (await api.get("/offers", "volunteer_chen"))[0]
+    assert await api.get("/offers", "volunteer_liu") == []
+    await api.get(f"/offers/{offer['id']}", "volunteer_liu", expect=404)
+    await api.post(f"/offers/{offer['id']}/accept", "volunteer_liu", expect=404)
+    await api.post(f"/offers/{offer['id']}/decline", "resident", {}, expect=404)
+    await api.get(f"/requests/{offer['job']['request_id']}", "volunteer_liu", expect=404)
+
+
+async def test_staff_see_only_their_own_compound(api: Api) -> None:
+    other = await api.post(
+        "/communities", "admin", {"slug": "qingshan", "name": "Qingshan Yard", "buildings": ["1"]}
+    )
+    added = await api.post(
+        f"/communities/{other['id']}/members",
+        "admin",
+        {"role": "staff", "name": "Staff Ma", "issue_token": True},
+    )
+    api.tokens["other_staff"] = added["token"]["token"]
+    req = await api.post("/requests", "staff", groceries())
+    await api.get(f"/requests/{req['id']}", "other_staff", expect=404)
+    await api.get("/communities/1/volunteers", "other_staff", expect=403)
+    await api.get("/requests?community_id=1", "other_staff")  # only what they filed: nothing
+    assert await api.get("/requests?community_id=1", "other_staff") == []
+    await api.post(f"/requests/{req['id']}/rematch", "other_staff", expect=403)
+    assert [c["slug"] for c in await api.get("/communities", "other_staff")] == ["qingshan"]
+    await api.post("/communities", "staff", {"slug": "x-y", "name": "X"}, expect=403)
+
+
+async def test_members_and_volunteer_profile(api: Api) -> None:
+    added = await api.post(
+        "/communities/1/members",
+        "staff",
+        {
+            "role": "volunteer",
+            "name": "Xu Lei",
+            "phone": "+86 130 0000 0009",
+            "volunteer": {
+                "skills": ["carrying"],
+                "weekly_cap_hours": 4,
+                "availability": [{"weekday": 0, "start": "18:00:00", "end": "21:00:00"}],
+            },
+            "issue_token": True,
+        },
+    )
+    assert added["volunteer"]["skills"] == ["carrying"]
+    api.tokens["xu"] = added["token"]["token"]
+    vid = added["volunteer"]["id"]
+    me = await api.get("/me", "xu")
+    assert me["memberships"] == [{"community_id": 1, "role": "volunteer"}]
+    updated = await api.patch(f"/volunteers/{vid}", "xu", {"skills": ["carrying", "delivery"]})
+    assert updated["skills"] == ["carrying", "delivery"]
+    assert updated["availability"] == [{"weekday": 0, "start": "18:00:00", "end": "21:00:00"}]
+    bad = await api.patch(f"/volunteers/{vid}", "xu", {"skills": ["juggling"]}, expect=422)
+    assert bad["errors"][0]["field"] == "skills"
+    off = await api.post(
+        f"/volunteers/{vid}/time-off",
+        "xu",
+        {"start": "2026-11-23T00:00:00", "end": "2026-11-24T00:00:00"},
+    )
+    assert off["start"] == "2026-11-23T00:00:00+08:00"
+    await api.patch(f"/volunteers/{vid}", "volunteer_chen", {"active": False}, expect=404)
+    dup = await api.post(
+        "/communities/1/members",
+        "staff",
+        {"role": "volunteer", "account_id": added["account"]["id"]},
+        expect=409,
+    )
+    assert "already" in dup["detail"]
+    await api.post(
+        "/communities/1/members",
+        "staff",
+        {"role": "resident", "name": "Q", "resident": {"building": "99"}},
+        expect=422,
+    )

@@ -1,0 +1,31 @@
+"""The live schema, read from the database built by the migrations, has the constraints the
+booking invariants rely on (a silently missing index must fail CI)."""
+
+from __future__ import annotations
+
+from tortoise import connections
+
+from tests.support import Api
+
+
+async def _unique_indexes() -> set[tuple[str, tuple[str, ...]]]:
+    conn = connections.get("default")
+    found = set()
+    for row in await conn.execute_query_dict(
+        "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index'"
+    ):
+        info = await conn.execute_query_dict(f"PRAGMA index_list('{row['tbl_name']}')")
+        unique = {i["name"] for i in info if i["unique"]}
+        if row["name"] in unique:
+            cols = await conn.execute_query_dict(f"PRAGMA index_info('{row['name']}')")
+            found.add((row["tbl_name"], tuple(c["name"] for c in cols)))
+    return found
+
+
+async def test_booking_constraints_exist(api: Api) -> None:
+    unique = await _unique_indexes()
+    assert ("volunteer_slot", ("account_id", "starts_at")) in unique
+    assert ("offer", ("request_id", "volunteer_id")) in unique
+    assert ("volunteer_week_load", ("volunteer_id", "week")) in unique
+    assert ("api_token", ("token_hash",)) in unique
+    assert ("membership", ("account_id", "community_id", "role")) in unique

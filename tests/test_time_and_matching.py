@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core.domain.time import (
+    Interval,
+    WeeklyWindow,
+    covers,
+    expand_weekly,
+    is_slot_aligned,
+    merge,
+    slot_starts,
+    subtract,
+    week_start,
+)
+from core.matching import Candidate, Need, ScoringMatcher, ineligibility
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: int, hour: int, minute: int = 0, zone: ZoneInfo = SH) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=zone)
+
+
+def test_interval_is_half_open_and_aware() -> None:
+    a, b = Interval(at(22, 15), at(22, 17)), Interval(at(22, 17), at(22, 18))
+    assert not a.overlaps(b)
+    assert merge([a, b]) == [Interval(at(22, 15), at(22, 18))]
+    with pytest.raises(ValueError, match="timezone-aware"):
+        Interval(datetime(2026, 1, 1), datetime(2026, 1, 2))
+    with pytest.raises(ValueError, match="end after"):
+        Interval(at(22, 17), at(22, 15))
+
+
+def test_subtract_and_covers() -> None:
+    day = Interval(at(22, 8), at(22, 20))
+    left = subtract([day], [Interval(at(22, 12), at(22, 13))])
+    assert left == [Interval(at(22, 8), at(22, 12)), Interval(at(22, 13), at(22, 20))]
+    assert covers(left, Interval(at(22, 9), at(22, 11)))
+    assert not covers(left, Interval(at(22, 11), at(22, 14)))
+
+
+def test_weekly_windows_expand_in_local_time() -> None:
+    sunday = WeeklyWindow(weekday=6, start=time(14), end=time(20))
+    span = Interval(at(21, 0), at(24, 0))
+    got = expand_weekly([sunday], SH, span)
+    assert got == [Interval(at(22, 14).astimezone(UTC), at(22, 20).astimezone(UTC))]
+    late = WeeklyWindow(weekday=6, start=time(22), end=time(0))  # until midnight
+    assert expand_weekly([late], SH, span)[0].end == at(23, 0).astimezone(UTC)
+
+
+def test_weekly_windows_across_a_dst_change() -> None:
+    ny = ZoneInfo("America/New_York")  # clocks went back on 2026-11-01
+    monday = WeeklyWindow(weekday=0, start=time(9), end=time(11))
+    got = expand_weekly(
+        [monday], ny, Interval(at(25, 0, zone=ny) - timedelta(days=30), at(10, 0, zone=ny))
+    )
+    assert [iv.start.hour for iv in got] == [13, 14, 14]  # 09:00 EDT, then 09:00 EST
+
+
+def test_slots_and_weeks() -> None:
+    assert is_slot_aligned(at(22, 15, 5)) and not is_slot_aligned(at(22, 15, 3))
+    assert len(slot_starts(Interval(at(22, 15), at(22, 17)))) == 24
+    assert week_start(at(22, 23), SH).isoformat() == "2026-11-16"  # Sunday belongs to Mon 16th
+    assert week_start(at(23, 0, 30), SH).isoformat() == "2026-11-23"
+
+
+def _candidate(vid: int, **kw: object) -> Candidate:
+    values: dict[str, object] = {
+        "volunteer_id": vid,
+        "account_id": vid,
+        "name": f"v{vid}",
+        "skills": frozenset({"shopping", "delivery"}),
+        "free": (Interval(at(22, 8), at(22, 20)),),
+        "busy": (),
+        "week_minutes": 0,
+        "weekly_cap_minutes": 480,
+        "building": None,
+    }
+    values.update(kw)
+    return Candidate(**values)  # type: ignore[arg-type]
+
+
+NEED = Need(window=Interval(at(22, 15), at(22, 17)), skills=frozenset({"shopping"}), building="17")
+
+
+def test_eligibility_reasons() -> None:
+    assert ineligibility(NEED, _candidate(1)) == []
+    assert ineligibility(NEED, _candidate(2, skills=frozenset())) == ["lacks skills shopping"]
+    assert ineligibility(NEED, _candidate(3, free=(Interval(at(22, 16), at(22, 20)),))) == [
+        "not free for the whole window"
+    ]
+    assert ineligibility(NEED, _candidate(4, busy=(Interval(at(22, 16), at(22, 16, 5)),))) == [
+        "already committed at that time"
+    ]
+    assert "weekly cap" in ineligibility(NEED, _candidate(5, week_minutes=400))[0]
+
+
+def test_ranking_by_documented_score() -> None:
+    ranked = ScoringMatcher().rank(
+        NEED,
+        [
+            _candidate(1, week_minutes=240),
+            _candidate(2, building="17", week_minutes=240),
+            _candidate(3),
+            _candidate(4, skills=frozenset()),
+        ],
+    )
+    # 2: half-loaded neighbour 1.5 + 2.0; 3: idle stranger 3.0; 1: half-loaded stranger 1.5.
+    assert [r.candidate.volunteer_id for r in ranked] == [2, 3, 1]
+    assert ranked[0].breakdown == {"fairness": 1.5, "closeness": 2.0}
+    assert ranked[1].breakdown == {"fairness": 3.0, "closeness": 0.0}
+    # Equal scores: fewer accepted minutes first, then the lower id.
+    tied = ScoringMatcher().rank(NEED, [_candidate(9), _candidate(8)])
+    assert [r.candidate.volunteer_id for r in tied] == [8, 9]
