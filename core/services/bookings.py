@@ -576,7 +576,8 @@ class BookingService:
         window = store.window_of(request)
         now = self.s.clock()
         if now < window.start:
-            raise Conflict(f"the job starts at {window.start.isoformat()}; mark it done after")
+            start = window.start.astimezone(ZoneInfo(request.community.timezone))
+            raise Conflict(f"the job starts at {start.isoformat()}; mark it done after")
         minutes = cmd.minutes if cmd.minutes is not None else window.minutes
         events: list[RequestEvent] = []
         async with transaction():
