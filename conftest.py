@@ -1,3 +1,5 @@
+"""Fixtures shared by the core tests (tests/) and every plugin's tests (plugins/*/tests/)."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
