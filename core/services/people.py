@@ -9,7 +9,7 @@ from msgspec import UNSET
 from core.domain.access import Principal
 from core.domain.commands import AddMember, AddTimeOff, UpdateVolunteer, VolunteerFields
 from core.domain.enums import Role
-from core.domain.errors import Forbidden, InvalidInput, NotFound
+from core.domain.errors import InvalidInput, NotFound
 from core.domain.records import (
     IssuedToken,
     MemberAdded,
@@ -44,8 +44,6 @@ class PeopleService:
     async def add_member(self, who: Principal, community_id: int, cmd: AddMember) -> MemberAdded:
         community = await communities.get_community(community_id)
         who.require_staff(community.id)
-        if cmd.role is Role.STAFF and not who.is_admin and not who.is_staff(community.id):
-            raise Forbidden("only staff or admins add staff")
         if cmd.role is not Role.RESIDENT and cmd.resident is not None:
             raise InvalidInput.field("resident", f"only for role resident, not {cmd.role}")
         if cmd.role is not Role.VOLUNTEER and cmd.volunteer is not None:
