@@ -90,11 +90,14 @@ async def running_api(
     demo: bool = True,
     host: PluginHost | None = None,
     clock: Callable[[], datetime] | None = None,
+    sweep_interval: float = 0,
 ) -> AsyncIterator[Api]:
     db = tmp / "test.sqlite3"
     shutil.copy(template, db)
     the_clock = clock if isinstance(clock, Clock) else Clock()
-    settings = Settings(database_url=f"sqlite://{db}", sweep_interval=0, load_demo=demo)
+    settings = Settings(
+        database_url=f"sqlite://{db}", sweep_interval=sweep_interval, load_demo=demo
+    )
     app = create_app(settings, host=host, clock=the_clock)
     async with serving_lifespan(app):
         # Litestar and httpx spell the ASGI callable differently; it is the same protocol.

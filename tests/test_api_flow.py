@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.support import Api, groceries
+import asyncio
+from pathlib import Path
+
+from tests.support import Api, Clock, groceries, running_api
 
 
 async def test_book_offer_decline_accept_complete(api: Api) -> None:
@@ -149,3 +152,22 @@ async def test_weekly_cap_is_respected(api: Api) -> None:
             assert final["status"] == "unfilled"
     who = await api.get(f"/volunteers/{zhao['id']}", "staff")
     assert who["weekly_cap_hours"] == 6
+
+
+async def test_server_expires_offers_with_nobody_calling(tmp_path: Path, template: Path) -> None:
+    """The background sweep in the running app expires an unanswered offer and re-offers it."""
+    clock = Clock()
+    async with running_api(tmp_path, template, clock=clock, sweep_interval=0.05) as api:
+        req = await api.post("/requests", "staff", groceries())
+        first = (await api.get("/offers?community_id=1", "staff"))[0]
+        clock.advance(hours=3)
+        for _ in range(100):
+            offers = await api.get("/offers?community_id=1", "staff")
+            if len(offers) == 2:
+                break
+            await asyncio.sleep(0.05)
+        by_id = {o["id"]: o for o in offers}
+        assert by_id[first["id"]]["status"] == "expired"
+        assert [o["status"] for o in offers if o["id"] != first["id"]] == ["offered"]
+        events = [h["event"] for h in (await api.get(f"/requests/{req['id']}", "staff"))["history"]]
+        assert events == ["created", "offered", "expired", "offered"]

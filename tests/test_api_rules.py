@@ -85,8 +85,22 @@ async def test_tokens_are_required_and_checked(api: Api) -> None:
         assert response.status_code == 401
         assert response.headers["content-type"].startswith("application/problem+json")
     await api.get("/me", "rb_not_a_real_token", expect=401)
-    # An unanchored exclude would have opened this one.
-    assert (await api.client.get("/requests/1/health")).status_code in (401, 404)
+
+
+def test_public_paths_are_anchored() -> None:
+    """Only /health and the docs are open; an unanchored pattern would also open any
+    route whose path merely contains them (litestar#4695)."""
+    import re
+
+    from api.auth import PUBLIC_PATHS
+
+    def is_public(path: str) -> bool:
+        return any(re.search(p, path) for p in PUBLIC_PATHS)
+
+    assert is_public("/health")
+    assert is_public("/schema/openapi.json")
+    for private in ("/residents/7/health", "/requests/1/schema", "/healthz", "/x/schema/y"):
+        assert not is_public(private), private
 
 
 async def test_resident_sees_only_their_own(api: Api) -> None:

@@ -202,4 +202,3 @@ async def test_plugin_failure_in_event_does_not_break_the_call(
     host = build_plugin_host(load_entry_points=False, extra=[("crashy", Crashy())])
     async with running_api(tmp_path, template, host=host) as api:
         await api.post("/requests", "staff", groceries())
-

@@ -125,7 +125,7 @@ class BookingService:
                 priority=priority,
                 notes=cmd.notes,
             )
-            request.community = community
+            request = await store.get_request(request.id)  # with its building and community
             events.append(
                 await store.record_event(
                     request,
@@ -136,7 +136,7 @@ class BookingService:
                     note=cmd.notes,
                 )
             )
-            events += await self._fill(request, building_name)
+            events += await self._fill(request)
         await self.s.host.emit(events)
         return await store.request_record(await store.get_request(request.id))
 
@@ -267,11 +267,7 @@ class BookingService:
                 request, set(OPEN_REQUEST_STATUSES), RequestStatus.PENDING
             ):
                 raise Conflict(f"request {request.id} is {request.status}, not open")
-            events += await self._fill(
-                request,
-                request.building.name if request.building else None,
-                actor_id=who.account_id,
-            )
+            events += await self._fill(request, actor_id=who.account_id)
         await self.s.host.emit(events)
         return await store.request_record(await store.get_request(request.id))
 
@@ -324,7 +320,7 @@ class BookingService:
         return min(now + self.s.config.offer_ttl, request.starts_at)
 
     async def _fill(
-        self, request: ServiceRequest, building: str | None, actor_id: int | None = None
+        self, request: ServiceRequest, actor_id: int | None = None
     ) -> list[RequestEvent]:
         """Offer every open seat to the best remaining candidate; if nobody is left and no
         offer is out, the request goes to the staff's unfilled queue. Runs inside the
@@ -346,6 +342,7 @@ class BookingService:
                 frozenset(request.required_skills),
                 exclude=await store.offered_volunteer_ids(request.id),
             )
+            building = request.building.name if request.building else None
             need = Need(window=window, skills=frozenset(request.required_skills), building=building)
             ranked = self.s.matcher.rank(need, candidates)[:open_seats]
         for choice in ranked:
@@ -533,7 +530,7 @@ class BookingService:
                     note=cmd.reason,
                 )
             )
-            events += await self._fill(request, request.building.name if request.building else None)
+            events += await self._fill(request)
         await self.s.host.emit(events)
         return store.offer_record(await store.get_offer(offer.id))
 
@@ -563,9 +560,7 @@ class BookingService:
                     )
                 )
                 if request.status in OPEN_REQUEST_STATUSES:
-                    events += await self._fill(
-                        request, request.building.name if request.building else None
-                    )
+                    events += await self._fill(request)
             expired += 1
             await self.s.host.emit(events)
         return expired
