@@ -12,7 +12,9 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from core.domain.access import Principal
 
-PUBLIC_PATHS = [r"^/health$", r"^/schema(/.*)?$"]
+# The iCal feed is public: calendar apps cannot send a bearer token, so its path carries a
+# secret instead (checked by the handler).
+PUBLIC_PATHS = [r"^/health$", r"^/schema(/.*)?$", r"^/calendar/[A-Za-z0-9_-]+\.ics$"]
 
 
 class BearerTokenAuth(AbstractAuthenticationMiddleware):

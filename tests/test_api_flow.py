@@ -21,7 +21,16 @@ async def test_book_offer_decline_accept_complete(api: Api) -> None:
 
     chen = await api.get("/offers", "volunteer_chen")
     assert [o["status"] for o in chen] == ["offered"]
-    assert chen[0]["score_breakdown"] == {"fairness": 3.0, "closeness": 2.0}
+    # Every part of the score is stored with the offer (new volunteers start at 0.75
+    # reliability; unlisted skill levels count as 3 of 5).
+    assert chen[0]["score_breakdown"] == {
+        "fairness": 3.0,
+        "closeness": 2.0,
+        "skill": 0.6,
+        "reliability": 1.5,
+        "rating": 0.0,
+        "preference": 0.0,
+    }
     assert chen[0]["job"]["room"] is None  # the door is hidden until accepted
 
     declined = await api.post(

@@ -12,9 +12,11 @@ import msgspec
 import pytest
 
 from core.domain.errors import FieldProblem, PluginError
-from core.domain.events import RequestEvent
+from core.domain.events import NotificationOut, RequestEvent
+from core.matching import Candidate, Need
 from core.plugins import RequestDraft, ServiceLine, ServiceType, Skill, hookimpl, hookspecs
 from core.plugins.manager import build_plugin_host
+from core.services.sweeper import tick
 from tests.support import groceries, running_api
 
 HOOKS = [
@@ -25,7 +27,15 @@ HOOKS = [
 
 
 def test_every_hook_is_documented() -> None:
-    assert set(HOOKS) == {"service_lines", "skills", "validate_request", "request_event"}
+    assert set(HOOKS) == {
+        "service_lines",
+        "skills",
+        "validate_request",
+        "veto_candidate",
+        "adjust_score",
+        "request_event",
+        "deliver_notification",
+    }
     for name in HOOKS:
         doc = inspect.getdoc(getattr(hookspecs, name)) or ""
         assert len(doc) > 80, f"hook {name} needs a docstring saying when it is called"
@@ -202,3 +212,47 @@ async def test_plugin_failure_in_event_does_not_break_the_call(
     host = build_plugin_host(load_entry_points=False, extra=[("crashy", Crashy())])
     async with running_api(tmp_path, template, host=host) as api:
         await api.post("/requests", "staff", groceries())
+
+
+class MatchPolicy:
+    """Keeps Liu Yang off errands (on probation), favours Zhao Min, and collects what the
+    scheduler delivers (an SMS gateway would send it)."""
+
+    def __init__(self) -> None:
+        self.sent: list[NotificationOut] = []
+
+    @hookimpl
+    def veto_candidate(self, need: Need, candidate: Candidate) -> str | None:
+        if need.line == "errands" and candidate.name == "Liu Yang":
+            return "on probation until January"
+        return None
+
+    @hookimpl
+    def adjust_score(self, need: Need, candidate: Candidate) -> dict[str, float] | None:
+        return {"knows_the_market": 10.0} if candidate.name == "Zhao Min" else None
+
+    @hookimpl
+    async def deliver_notification(self, notification: NotificationOut) -> None:
+        self.sent.append(notification)
+
+
+async def test_matching_hooks_and_delivery(tmp_path: Path, template: Path) -> None:
+    policy = MatchPolicy()
+    host = build_plugin_host(load_entry_points=False, extra=[("policy", policy)])
+    async with running_api(tmp_path, template, host=host) as api:
+        req = await api.post("/requests", "staff", groceries(day=2, start="15:00", end="16:00"))
+        offers = await api.get(f"/offers?community_id={req['community_id']}", "staff")
+        assert [o["volunteer_name"] for o in offers] == ["Zhao Min"]  # the bonus beat Chen
+        assert offers[0]["score_breakdown"]["knows_the_market"] == 10.0
+        seen = await api.get(f"/requests/{req['id']}/candidates", "staff")
+        liu = next(c for c in seen if c["name"] == "Liu Yang")
+        assert liu["eligible"] is False
+        assert liu["reasons"] == ["on probation until January"]
+
+        # Nothing is delivered until the scheduler runs; then exactly once.
+        assert policy.sent == []
+        services = api.app.state.services
+        assert (await tick(services))["delivered"] == 1
+        assert (await tick(services))["delivered"] == 0
+        assert [n.kind for n in policy.sent] == ["offer"]
+        assert policy.sent[0].offer_id == offers[0]["id"]

@@ -16,7 +16,7 @@ from core.domain.time import (
     subtract,
     week_start,
 )
-from core.matching import Candidate, Need, ScoringMatcher, ineligibility
+from core.matching import Candidate, Need, ScoringMatcher, Weights, ineligibility
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -103,16 +103,74 @@ def test_ranking_by_documented_score() -> None:
     ranked = ScoringMatcher().rank(
         NEED,
         [
-            _candidate(1, week_minutes=240),
-            _candidate(2, building="17", week_minutes=240),
+            _candidate(1, recent_minutes=960),
+            _candidate(2, building="17", recent_minutes=960),
             _candidate(3),
             _candidate(4, skills=frozenset()),
         ],
     )
-    # 2: half-loaded neighbour 1.5 + 2.0; 3: idle stranger 3.0; 1: half-loaded stranger 1.5.
+    # Half of four weeks' cap worked: fairness 1.5 of 3. Same building: closeness 2.
+    # Every candidate: skill level 3 of 5 (0.6), reliability 0.5 x 2.
+    # 2: 1.5 + 2 + 0.6 + 1 = 5.1; 3: 3 + 0.6 + 1 = 4.6; 1: 1.5 + 0.6 + 1 = 3.1.
     assert [r.candidate.volunteer_id for r in ranked] == [2, 3, 1]
-    assert ranked[0].breakdown == {"fairness": 1.5, "closeness": 2.0}
-    assert ranked[1].breakdown == {"fairness": 3.0, "closeness": 0.0}
-    # Equal scores: fewer accepted minutes first, then the lower id.
+    assert ranked[0].breakdown == {
+        "fairness": 1.5,
+        "closeness": 2.0,
+        "skill": 0.6,
+        "reliability": 1.0,
+        "rating": 0.0,
+        "preference": 0.0,
+    }
+    assert ranked[0].score == 5.1
+    assert ranked[1].score == 4.6
     tied = ScoringMatcher().rank(NEED, [_candidate(9), _candidate(8)])
     assert [r.candidate.volunteer_id for r in tied] == [8, 9]
+
+
+def test_every_score_part_and_per_compound_weights() -> None:
+    need = Need(
+        window=NEED.window,
+        skills=frozenset({"shopping"}),
+        building="17",
+        grid="north",
+        line="errands",
+        community_id=1,
+    )
+    base = {"community_id": 1}
+    parts = {
+        "grid": _candidate(1, building="18", grid="north", **base),
+        "expert": _candidate(2, levels={"shopping": 5}, **base),
+        "liked": _candidate(3, resident_stars=5.0, **base),
+        "disliked": _candidate(4, resident_stars=1.0, **base),
+        "prefers": _candidate(5, preferred_lines=frozenset({"errands"}), **base),
+        "reliable": _candidate(6, reliability=1.0, **base),
+        "other compound, same building name": _candidate(7, building="17", community_id=2),
+    }
+    m = ScoringMatcher()
+    got = {k: m.score(need, c).breakdown for k, c in parts.items()}
+    assert got["grid"]["closeness"] == 1.0  # half of 2: same grid cell, other building
+    assert got["expert"]["skill"] == 1.0
+    assert got["liked"]["rating"] == 1.0
+    assert got["disliked"]["rating"] == -1.0
+    assert got["prefers"]["preference"] == 1.0
+    assert got["reliable"]["reliability"] == 2.0
+    assert got["other compound, same building name"]["closeness"] == 0.0
+    # A compound that cares only about closeness.
+    only_near = Weights(fairness=0, closeness=5, skill=0, reliability=0, rating=0, preference=0)
+    assert m.score(need, parts["grid"], only_near).score == 2.5
+
+
+class _Hooks:
+    def vetoes(self, need: Need, candidate: Candidate) -> list[str]:
+        return ["not vetted"] if candidate.volunteer_id == 1 else []
+
+    def adjustments(self, need: Need, candidate: Candidate) -> dict[str, float]:
+        return {"plugin_bonus": 10.0} if candidate.volunteer_id == 3 else {}
+
+
+def test_plugin_vetoes_and_adjustments_in_ranking() -> None:
+    ranked = ScoringMatcher().rank(
+        NEED, [_candidate(1), _candidate(2, building="17"), _candidate(3)], hooks=_Hooks()
+    )
+    assert [r.candidate.volunteer_id for r in ranked] == [3, 2]
+    assert ranked[0].breakdown["plugin_bonus"] == 10.0

@@ -3,6 +3,13 @@ from litestar.types import ControllerRouterHandler
 from api.controllers.accounts import AccountController
 from api.controllers.catalogue import CatalogueController, health
 from api.controllers.communities import CommunityController
+from api.controllers.extras import (
+    AllianceController,
+    BatchRunController,
+    HoursController,
+    NotificationController,
+    calendar_feed,
+)
 from api.controllers.offers import OfferController
 from api.controllers.requests import RequestController
 from api.controllers.volunteers import VolunteerController
@@ -15,4 +22,9 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     VolunteerController,
     RequestController,
     OfferController,
+    AllianceController,
+    BatchRunController,
+    HoursController,
+    NotificationController,
+    calendar_feed,
 ]

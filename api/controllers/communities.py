@@ -1,14 +1,27 @@
 from __future__ import annotations
 
-from litestar import Controller, get, post, put
+from datetime import date
+
+from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.domain.access import Principal
-from core.domain.commands import AddBuildings, AddMember, ConfigureLine, CreateCommunity
+from core.domain.commands import (
+    AddBuildings,
+    AddMember,
+    BatchRunIn,
+    ConfigureLine,
+    CreateCommunity,
+    HoursCorrection,
+)
+from core.domain.policy import CommunitySettings
 from core.domain.records import (
+    BatchRunRecord,
     CommunityLineRecord,
     CommunityRecord,
+    CommunityStats,
+    HoursEntryRecord,
     MemberAdded,
     ResidentRecord,
     VolunteerRecord,
@@ -52,7 +65,124 @@ class CommunityController(Controller):
         community_id: FromPath[int],
         data: JSONBody[AddBuildings],
     ) -> CommunityRecord:
-        return await services.communities.add_buildings(who, community_id, data.names)
+        return await services.communities.add_buildings(who, community_id, data.names, data.grid)
+
+    @get("/{community_id:int}/settings", summary="Matching and offer policy (members)")
+    async def settings(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        community_id: FromPath[int],
+    ) -> CommunitySettings:
+        return await services.communities.settings(who, community_id)
+
+    @put(
+        "/{community_id:int}/settings",
+        summary="Set matching weights, offer expiry, broadcast, escalation, approval (staff)",
+    )
+    async def set_settings(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        community_id: FromPath[int],
+        data: JSONBody[CommunitySettings],
+    ) -> CommunitySettings:
+        return await services.communities.set_settings(who, community_id, data)
+
+    @post(
+        "/{community_id:int}/batch-runs",
+        summary="Staff: assign every open seat of a period at once (offers go out)",
+    )
+    async def batch_run(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        community_id: FromPath[int],
+        data: JSONBody[BatchRunIn],
+    ) -> BatchRunRecord:
+        return await services.batch.run(who, community_id, data)
+
+    @get("/{community_id:int}/batch-runs", summary="Staff: past batch runs, newest first")
+    async def batch_runs(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        community_id: FromPath[int],
+        limit: FromQuery[int] = 20,
+    ) -> list[BatchRunRecord]:
+        return await services.batch.runs(who, community_id, max(1, min(limit, 100)))
+
+    @get("/{community_id:int}/hours", summary="Staff: the hours ledger of the compound")
+    async def hours(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        community_id: FromPath[int],
+        status: FromQuery[str | None] = None,
+        start: FromQuery[date | None] = None,
+        end: FromQuery[date | None] = None,
+        limit: FromQuery[int] = 100,
+        offset: FromQuery[int] = 0,
+    ) -> list[HoursEntryRecord]:
+        return await services.ledger.hours(
+            who,
+            community_id=community_id,
+            volunteer_id=None,
+            status=status,
+            start=start,
+            end=end,
+            limit=limit,
+            offset=max(offset, 0),
+        )
+
+    @post(
+        "/{community_id:int}/hours/corrections",
+        summary="Staff: add or take back minutes (a new ledger entry; nothing is edited)",
+    )
+    async def correct_hours(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        community_id: FromPath[int],
+        data: JSONBody[HoursCorrection],
+    ) -> HoursEntryRecord:
+        return await services.ledger.correct(who, community_id, data)
+
+    @get(
+        "/{community_id:int}/stats",
+        summary="Staff: satisfaction per line and volunteer, monthly hours per volunteer and line",
+    )
+    async def stats(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        community_id: FromPath[int],
+        start: FromQuery[date],
+        end: FromQuery[date],
+    ) -> CommunityStats:
+        return await services.ledger.stats(who, community_id, start, end)
+
+    @get(
+        "/{community_id:int}/hours.csv",
+        summary="Staff: monthly approved hours per volunteer and line as CSV",
+        media_type="text/csv",
+    )
+    async def hours_csv(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        community_id: FromPath[int],
+        start: FromQuery[date],
+        end: FromQuery[date],
+    ) -> Response[str]:
+        body = await services.ledger.hours_csv(who, community_id, start, end)
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="hours-{community_id}-{start}.csv"'
+            },
+        )
 
     @get("/{community_id:int}/service-lines", summary="Which lines are enabled here, settings")
     async def lines(

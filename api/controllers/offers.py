@@ -5,7 +5,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.domain.access import Principal
-from core.domain.commands import Complete, Decline
+from core.domain.commands import Complete, Decline, NoShow
 from core.domain.enums import OfferStatus
 from core.domain.records import OfferRecord
 from core.services import Services
@@ -70,3 +70,17 @@ class OfferController(Controller):
         data: JSONBody[Complete],
     ) -> OfferRecord:
         return await services.bookings.complete(who, offer_id, data)
+
+    @post(
+        "/{offer_id:int}/no-show",
+        status_code=200,
+        summary="Staff: the volunteer did not come; the seat goes back to the unfilled queue",
+    )
+    async def no_show(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        offer_id: FromPath[int],
+        data: JSONBody[NoShow],
+    ) -> OfferRecord:
+        return await services.bookings.no_show(who, offer_id, data)

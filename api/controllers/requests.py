@@ -6,17 +6,21 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.domain.access import Principal
-from core.domain.commands import Cancel, NewRequest, StaffOffer
+from core.domain.commands import Cancel, Complete, NewRequest, Rate, StaffOffer
 from core.domain.enums import RequestStatus
-from core.domain.records import OfferRecord, RequestRecord
+from core.domain.records import OfferRecord, RatingRecord, RequestRecord
 from core.services import Services
 
 
 class CandidateView(msgspec.Struct, frozen=True, kw_only=True):
+    seat: int
     volunteer_id: int
+    community_id: int
     name: str
     eligible: bool
-    reasons: list[str]
+    reasons: list[str]  # why not, plugin vetoes included
+    score: float | None  # for the eligible: the score an offer would carry
+    breakdown: dict[str, float]
 
 
 class RequestController(Controller):
@@ -98,9 +102,51 @@ class RequestController(Controller):
         who: NamedDependency[Principal],
         request_id: FromPath[int],
     ) -> list[CandidateView]:
-        return [
+        views = [
             CandidateView(
-                volunteer_id=c.volunteer_id, name=c.name, eligible=not reasons, reasons=reasons
+                seat=seat,
+                volunteer_id=c.volunteer_id,
+                community_id=c.community_id,
+                name=c.name,
+                eligible=not reasons,
+                reasons=reasons,
+                score=ranked.score if ranked else None,
+                breakdown=ranked.breakdown if ranked else {},
             )
-            for c, reasons in await services.bookings.explain(who, request_id)
+            for seat, c, reasons, ranked in await services.bookings.explain(who, request_id)
         ]
+        views.sort(key=lambda v: (v.seat, not v.eligible, -(v.score or 0), v.volunteer_id))
+        return views
+
+    @post(
+        "/{request_id:int}/complete",
+        status_code=200,
+        summary="Resident (or staff): confirm the work was done; hours go to the ledger",
+    )
+    async def complete(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        request_id: FromPath[int],
+        data: JSONBody[Complete],
+    ) -> RequestRecord:
+        return await services.bookings.complete_request(who, request_id, data)
+
+    @post("/{request_id:int}/ratings", summary="Resident: rate a volunteer's finished work 1-5")
+    async def rate(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        request_id: FromPath[int],
+        data: JSONBody[Rate],
+    ) -> RatingRecord:
+        return await services.ledger.rate(who, request_id, data)
+
+    @get("/{request_id:int}/ratings", summary="Ratings given on this request")
+    async def ratings(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        request_id: FromPath[int],
+    ) -> list[RatingRecord]:
+        return await services.ledger.ratings(who, request_id)

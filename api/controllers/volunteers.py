@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+from datetime import date
+
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.domain.access import Principal
-from core.domain.commands import AddTimeOff, UpdateVolunteer
-from core.domain.records import TimeOffRecord, VolunteerRecord
+from core.domain.commands import AddExtraTime, AddTimeOff, UpdateVolunteer
+from core.domain.records import (
+    CalendarFeed,
+    ExtraTimeRecord,
+    HoursEntryRecord,
+    TimeOffRecord,
+    VolunteerRecord,
+)
 from core.services import Services
 
 
@@ -52,3 +60,58 @@ class VolunteerController(Controller):
         time_off_id: FromPath[int],
     ) -> None:
         await services.people.delete_time_off(who, volunteer_id, time_off_id)
+
+    @post("/extra-time", summary="Add one-off free time beyond the weekly pattern")
+    async def add_extra_time(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        volunteer_id: FromPath[int],
+        data: JSONBody[AddExtraTime],
+    ) -> ExtraTimeRecord:
+        return await services.people.add_extra_time(who, volunteer_id, data)
+
+    @delete("/extra-time/{extra_id:int}", summary="Remove one-off extra time")
+    async def delete_extra_time(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        volunteer_id: FromPath[int],
+        extra_id: FromPath[int],
+    ) -> None:
+        await services.people.delete_extra_time(who, volunteer_id, extra_id)
+
+    @post(
+        "/calendar-feed",
+        summary="Issue a secret iCal address of your accepted work (replaces the old one)",
+    )
+    async def calendar_feed(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        volunteer_id: FromPath[int],
+    ) -> CalendarFeed:
+        return await services.people.issue_calendar_feed(who, volunteer_id)
+
+    @get("/hours", summary="The volunteer's hours ledger (the volunteer or their staff)")
+    async def hours(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        volunteer_id: FromPath[int],
+        status: FromQuery[str | None] = None,
+        start: FromQuery[date | None] = None,
+        end: FromQuery[date | None] = None,
+        limit: FromQuery[int] = 100,
+        offset: FromQuery[int] = 0,
+    ) -> list[HoursEntryRecord]:
+        return await services.ledger.hours(
+            who,
+            community_id=None,
+            volunteer_id=volunteer_id,
+            status=status,
+            start=start,
+            end=end,
+            limit=limit,
+            offset=max(offset, 0),
+        )

@@ -5,7 +5,7 @@ Datetimes without an offset are read as wall time in the community's zone.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -21,6 +21,7 @@ Phone = Annotated[str, Meta(min_length=3, max_length=32, pattern=r"^\+?[0-9][0-9
 Key = Annotated[str, Meta(min_length=1, max_length=64)]
 Note = Annotated[str, Meta(max_length=300)]
 CapHours = Annotated[float, Meta(ge=0, le=80)]
+Level = Annotated[int, Meta(ge=1, le=5)]
 
 
 class Input(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -36,6 +37,7 @@ class CreateCommunity(Input, frozen=True):
 
 class AddBuildings(Input, frozen=True):
     names: Annotated[list[Short], Meta(min_length=1, max_length=500)]
+    grid: Annotated[str, Meta(max_length=32)] = ""  # the grid cell (网格) they belong to
 
 
 class ResidentFields(Input, frozen=True):
@@ -53,6 +55,8 @@ class VolunteerFields(Input, frozen=True):
     party_member: bool = False
     home_building: Short | None = None
     availability: Annotated[list[WeeklyWindow], Meta(max_length=100)] = []
+    skill_levels: dict[Key, Level] = {}  # 1 learning .. 5 expert; unlisted skills are 3
+    preferred_lines: Annotated[list[Key], Meta(max_length=20)] = []
 
 
 class AddMember(Input, frozen=True):
@@ -75,12 +79,20 @@ class UpdateVolunteer(Input, frozen=True):
     home_building: Short | UnsetType | None = UNSET
     availability: Annotated[list[WeeklyWindow], Meta(max_length=100)] | UnsetType = UNSET
     active: bool | UnsetType = UNSET
+    skill_levels: dict[Key, Level] | UnsetType = UNSET
+    preferred_lines: Annotated[list[Key], Meta(max_length=20)] | UnsetType = UNSET
 
 
 class AddTimeOff(Input, frozen=True):
     start: datetime
     end: datetime
     reason: Note = ""
+
+
+class AddExtraTime(Input, frozen=True):
+    start: datetime
+    end: datetime
+    note: Note = ""
 
 
 class ConfigureLine(Input, frozen=True):
@@ -108,6 +120,9 @@ class NewRequest(Input, frozen=True):
     resident_id: int | None = None  # staff filing for a resident; residents file for themselves
     place: PlaceIn | None = None  # default: the resident's home
     notes: Note = ""
+    # Urgent requests are broadcast to several candidates at once (first to accept wins)
+    # and rank first in queues.
+    urgent: bool = False
 
 
 class IssueToken(Input, frozen=True):
@@ -129,3 +144,47 @@ class Cancel(Input, frozen=True):
 
 class StaffOffer(Input, frozen=True):
     volunteer_id: int
+
+
+class NoShow(Input, frozen=True):
+    note: Note = ""
+
+
+class Rate(Input, frozen=True):
+    """A resident's rating of one volunteer's finished work on a request."""
+
+    stars: Annotated[int, Meta(ge=1, le=5)]
+    comment: Annotated[str, Meta(max_length=500)] = ""
+    offer_id: int | None = None  # which volunteer; may be left out when there was one
+
+
+class HoursCorrection(Input, frozen=True):
+    """Staff: add or take back minutes in the ledger (a new entry; nothing is edited)."""
+
+    volunteer_id: int
+    minutes: Annotated[int, Meta(ge=-24 * 60, le=24 * 60)]
+    worked_on: date
+    line: Key
+    note: Annotated[str, Meta(min_length=1, max_length=300)]
+
+
+class DecideHours(Input, frozen=True):
+    approve: bool
+    note: Note = ""
+
+
+class BatchRunIn(Input, frozen=True):
+    """Assign every open seat starting in [start, end) (local times read in the compound's
+    zone); default: from now for the compound's batch horizon."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class NewAlliance(Input, frozen=True):
+    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    community_id: int  # the founding compound, whose staff create the alliance
+
+
+class InviteCompound(Input, frozen=True):
+    community_id: int

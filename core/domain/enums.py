@@ -29,6 +29,7 @@ class OfferStatus(StrEnum):
     EXPIRED = "expired"
     COMPLETED = "completed"
     CANCELLED = "cancelled"  # withdrawn: the request was cancelled or filled by others
+    NO_SHOW = "no_show"  # accepted, but staff recorded that the volunteer did not come
 
 
 class EventKind(StrEnum):
@@ -44,3 +45,5 @@ class EventKind(StrEnum):
     ASSIGNED = "assigned"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+    RATED = "rated"

@@ -20,3 +20,16 @@ class RequestEvent(msgspec.Struct, frozen=True, kw_only=True):
     volunteer_account_id: int | None = None
     offer_id: int | None = None
     note: str | None = None
+
+
+class NotificationOut(msgspec.Struct, frozen=True, kw_only=True):
+    """A notification as delivery plugins receive it."""
+
+    id: int
+    account_id: int
+    kind: str
+    title: str
+    body: str
+    request_id: int | None
+    offer_id: int | None
+    due_at: datetime

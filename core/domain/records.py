@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import msgspec
@@ -21,6 +21,7 @@ class CommunityRecord(Record, frozen=True):
     name: str
     timezone: str
     buildings: list[str]
+    grids: dict[str, str] = {}  # building -> grid cell, for buildings that have one
 
 
 class MembershipRecord(Record, frozen=True):
@@ -62,6 +63,13 @@ class TimeOffRecord(Record, frozen=True):
     reason: str
 
 
+class ExtraTimeRecord(Record, frozen=True):
+    id: int
+    start: datetime
+    end: datetime
+    note: str
+
+
 class VolunteerRecord(Record, frozen=True):
     id: int
     account_id: int
@@ -74,6 +82,15 @@ class VolunteerRecord(Record, frozen=True):
     home_building: str | None
     availability: list[WeeklyWindow]
     time_off: list[TimeOffRecord]
+    skill_levels: dict[str, int] = {}
+    preferred_lines: list[str] = []
+    extra_time: list[ExtraTimeRecord] = []
+    calendar_feed: bool = False  # whether an iCal feed address has been issued
+
+
+class CalendarFeed(Record, frozen=True):
+    volunteer_id: int
+    path: str  # secret: anyone with it can read the feed; issue a new one to revoke
 
 
 class MemberAdded(Record, frozen=True):
@@ -166,6 +183,9 @@ class RequestRecord(Record, frozen=True):
     required_skills: list[str]
     notes: str
     created_at: datetime
+    seat_skills: list[list[str]] = []
+    urgent: bool = False
+    declines: int = 0
     assignments: list[AssignmentRecord] = []
     history: list[HistoryRecord] = []
 
@@ -204,3 +224,97 @@ class OfferRecord(Record, frozen=True):
     completed_at: datetime | None
     minutes: int | None
     job: OfferedJob
+    seat: int = 0
+    broadcast: bool = False
+    batch_run_id: int | None = None
+
+
+class AllianceRecord(Record, frozen=True):
+    id: int
+    name: str
+    members: dict[int, str]  # community id -> "active" or "invited"
+
+
+class HoursEntryRecord(Record, frozen=True):
+    id: int
+    volunteer_id: int
+    community_id: int
+    offer_id: int | None
+    line: str
+    worked_on: date
+    minutes: int
+    kind: str  # job | correction
+    status: str  # pending | approved | rejected
+    note: str
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class RatingRecord(Record, frozen=True):
+    id: int
+    offer_id: int
+    request_id: int
+    volunteer_id: int
+    stars: int
+    comment: str
+    created_at: datetime
+
+
+class Satisfaction(Record, frozen=True):
+    key: str  # the service line, or the volunteer's id
+    name: str
+    ratings: int
+    mean_stars: float
+    share_satisfied: float  # rated 4 or 5
+
+
+class MonthlyHours(Record, frozen=True):
+    month: str  # YYYY-MM
+    volunteer_id: int
+    volunteer_name: str
+    line: str
+    hours: float
+
+
+class CommunityStats(Record, frozen=True):
+    community_id: int
+    start: date
+    end: date
+    satisfaction_by_line: list[Satisfaction]
+    satisfaction_by_volunteer: list[Satisfaction]
+    hours: list[MonthlyHours]
+
+
+class NotificationRecord(Record, frozen=True):
+    id: int
+    kind: str
+    title: str
+    body: str
+    request_id: int | None
+    offer_id: int | None
+    due_at: datetime
+    read: bool
+
+
+class BatchAssignment(Record, frozen=True):
+    request_id: int
+    seat: int
+    volunteer_id: int
+    offer_id: int
+    score: float
+
+
+class BatchRunRecord(Record, frozen=True):
+    id: int
+    community_id: int
+    period_start: datetime
+    period_end: datetime
+    solver: str
+    seats_open: int
+    seats_filled: int
+    fill_rate: float
+    offers_made: int
+    duration_ms: float
+    created_at: datetime
+    inputs: dict[str, Any]
+    assignments: list[BatchAssignment]

@@ -1,6 +1,8 @@
-"""Who may be offered a request at all. Every rule returns a reason a person can read."""
+"""Who may be offered a seat at all. Every rule returns a reason a person can read."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import msgspec
 
@@ -8,19 +10,30 @@ from core.domain.time import Interval, covers
 
 
 class Need(msgspec.Struct, frozen=True, kw_only=True):
-    """What one seat of a request needs."""
+    """What one seat of a request needs, and what scoring may look at."""
 
     window: Interval
     skills: frozenset[str]
+    community_id: int = 0
     building: str | None = None
+    grid: str = ""
+    line: str = ""
+    service: str = ""
+    details: dict[str, Any] = {}
+    request_id: int | None = None
+    resident_id: int | None = None
+    seat: int = 0
+    urgent: bool = False
+    priority: int = 0
 
 
 class Candidate(msgspec.Struct, frozen=True, kw_only=True):
-    """A volunteer as matching sees them, loaded for one request's window.
+    """A volunteer as matching sees them, loaded for one window.
 
-    ``free`` is weekly availability minus time off; ``busy`` is accepted work plus offers
-    still waiting for an answer (a volunteer is not offered two overlapping jobs at once).
-    ``week_minutes`` counts accepted work in the week of the request's start.
+    ``free`` is weekly availability plus one-off extra time minus time off; ``busy`` is
+    accepted work plus offers still waiting for an answer (a volunteer is not offered two
+    overlapping jobs at once). ``week_minutes`` counts accepted work in the week of the
+    request's start, ``recent_minutes`` that week and the three before it.
     """
 
     volunteer_id: int
@@ -31,11 +44,20 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
     busy: tuple[Interval, ...]
     week_minutes: int
     weekly_cap_minutes: int
+    community_id: int = 0
     building: str | None = None
+    grid: str = ""
+    levels: dict[str, int] = {}
+    recent_minutes: int = 0
+    reliability: float = 0.5
+    # Mean stars this request's resident gave this volunteer before, or None.
+    resident_stars: float | None = None
+    preferred_lines: frozenset[str] = frozenset()
+    party_member: bool = False
 
 
 def ineligibility(need: Need, candidate: Candidate) -> list[str]:
-    """Why ``candidate`` cannot take ``need``; an empty list means eligible."""
+    """Why ``candidate`` cannot take ``need`` (plugin vetoes aside); empty means eligible."""
     reasons: list[str] = []
     missing = need.skills - candidate.skills
     if missing:
@@ -46,7 +68,7 @@ def ineligibility(need: Need, candidate: Candidate) -> list[str]:
         reasons.append("already committed at that time")
     if candidate.week_minutes + need.window.minutes > candidate.weekly_cap_minutes:
         reasons.append(
-            f"weekly cap of {candidate.weekly_cap_minutes // 60}h would be exceeded "
+            f"weekly cap of {candidate.weekly_cap_minutes / 60:g}h would be exceeded "
             f"({candidate.week_minutes} min already accepted)"
         )
     return reasons

@@ -1,11 +1,21 @@
-"""How eligible volunteers are ordered. The score and its breakdown are stored on each offer.
+"""How eligible volunteers are ordered. The score and its breakdown are stored on each offer,
+so staff and volunteers can see why a person was proposed.
 
-Score = ``weights.fairness`` × (1 - share of the weekly cap already accepted)
-      + ``weights.closeness`` × (1 if the volunteer lives in the request's building else 0).
+Each part is scaled to 0..1 (the rating part to -1..1) and multiplied by the compound's
+weight for it (:class:`core.domain.policy.Weights`):
 
-So the least-loaded volunteer comes first (work is spread), and among equals a neighbour
-in the same building. Ties go to fewer accepted minutes this week, then the lowest
-volunteer id (the longest-standing), so the order is deterministic.
+* ``fairness``: 1 - share of four weeks' cap already worked (this week and the three
+  before), so work is spread and nobody burns out;
+* ``closeness``: 1 in the request's building, 0.5 in its grid cell;
+* ``skill``: mean self-declared level (1-5) of the seat's skills, divided by 5;
+* ``reliability``: acceptance and completion record with old misses fading (computed when
+  candidates are loaded, see ``core.storage.people``);
+* ``rating``: (mean stars this resident gave this volunteer - 3) / 2, 0 if never rated;
+* ``preference``: 1 if the volunteer prefers this service line.
+
+Plugins add their own parts through the ``adjust_score`` hook and veto candidates through
+``veto_candidate``; both appear in the breakdown or the reasons. Ties go to fewer accepted
+minutes this week, then the lowest volunteer id, so the order is deterministic.
 """
 
 from __future__ import annotations
@@ -15,12 +25,8 @@ from typing import Protocol
 
 import msgspec
 
+from core.domain.policy import Weights
 from core.matching.eligibility import Candidate, Need, ineligibility
-
-
-class Weights(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    fairness: float = 3.0
-    closeness: float = 2.0
 
 
 class Ranked(msgspec.Struct, frozen=True, kw_only=True):
@@ -29,30 +35,81 @@ class Ranked(msgspec.Struct, frozen=True, kw_only=True):
     breakdown: dict[str, float]
 
 
+class MatchHooks(Protocol):
+    """What plugins contribute to matching (the plugin host implements it)."""
+
+    def vetoes(self, need: Need, candidate: Candidate) -> list[str]: ...
+
+    def adjustments(self, need: Need, candidate: Candidate) -> dict[str, float]: ...
+
+
 class Matcher(Protocol):
-    def rank(self, need: Need, candidates: Iterable[Candidate]) -> list[Ranked]:
+    def rank(
+        self,
+        need: Need,
+        candidates: Iterable[Candidate],
+        weights: Weights | None = None,
+        hooks: MatchHooks | None = None,
+    ) -> list[Ranked]:
         """Eligible candidates, best first."""
         ...
+
+
+def score_parts(need: Need, candidate: Candidate, weights: Weights) -> dict[str, float]:
+    cap = max(candidate.weekly_cap_minutes * 4, 1)
+    recent = min(candidate.recent_minutes / cap, 1.0)
+    same_place = candidate.community_id == need.community_id
+    if same_place and need.building is not None and candidate.building == need.building:
+        near = 1.0
+    elif same_place and need.grid and candidate.grid == need.grid:
+        near = 0.5
+    else:
+        near = 0.0
+    levels = [candidate.levels.get(s, 3) for s in need.skills]
+    skill = sum(levels) / (5 * len(levels)) if levels else 0.0
+    stars = candidate.resident_stars
+    rating = (stars - 3) / 2 if stars is not None else 0.0
+    prefers = 1.0 if need.line and need.line in candidate.preferred_lines else 0.0
+    return {
+        "fairness": round(weights.fairness * (1.0 - recent), 4),
+        "closeness": round(weights.closeness * near, 4),
+        "skill": round(weights.skill * skill, 4),
+        "reliability": round(weights.reliability * candidate.reliability, 4),
+        "rating": round(weights.rating * rating, 4),
+        "preference": round(weights.preference * prefers, 4),
+    }
 
 
 class ScoringMatcher:
     def __init__(self, weights: Weights | None = None) -> None:
         self.weights = weights or Weights()
 
-    def score(self, need: Need, candidate: Candidate) -> Ranked:
-        cap = max(candidate.weekly_cap_minutes, 1)
-        load = min(candidate.week_minutes / cap, 1.0)
-        breakdown = {
-            "fairness": round(self.weights.fairness * (1.0 - load), 4),
-            "closeness": self.weights.closeness
-            if need.building is not None and candidate.building == need.building
-            else 0.0,
-        }
+    def score(
+        self,
+        need: Need,
+        candidate: Candidate,
+        weights: Weights | None = None,
+        hooks: MatchHooks | None = None,
+    ) -> Ranked:
+        breakdown = score_parts(need, candidate, weights or self.weights)
+        if hooks is not None:
+            for key, value in hooks.adjustments(need, candidate).items():
+                breakdown[key] = round(breakdown.get(key, 0.0) + value, 4)
         return Ranked(
             candidate=candidate, score=round(sum(breakdown.values()), 4), breakdown=breakdown
         )
 
-    def rank(self, need: Need, candidates: Iterable[Candidate]) -> list[Ranked]:
-        ranked = [self.score(need, c) for c in candidates if not ineligibility(need, c)]
+    def rank(
+        self,
+        need: Need,
+        candidates: Iterable[Candidate],
+        weights: Weights | None = None,
+        hooks: MatchHooks | None = None,
+    ) -> list[Ranked]:
+        ranked = [
+            self.score(need, c, weights, hooks)
+            for c in candidates
+            if not ineligibility(need, c) and not (hooks and hooks.vetoes(need, c))
+        ]
         ranked.sort(key=lambda r: (-r.score, r.candidate.week_minutes, r.candidate.volunteer_id))
         return ranked

@@ -12,6 +12,8 @@ Phases:
 
 * **start-up**: ``service_lines``, ``skills`` are called once when the plugin host is built;
 * **booking**: ``validate_request`` is called for every new request, inside no transaction;
+* **matching**: ``veto_candidate`` and ``adjust_score`` are called for each candidate of
+  each seat, in instant and batch matching alike (keep them cheap and pure);
 * **after commit**: ``request_event`` is called for each lifecycle event once the
   transaction that produced it has committed (never for work that rolled back).
 """
@@ -24,7 +26,8 @@ from core.plugins.markers import hookspec
 
 if TYPE_CHECKING:
     from core.domain.errors import FieldProblem
-    from core.domain.events import RequestEvent
+    from core.domain.events import NotificationOut, RequestEvent
+    from core.matching import Candidate, Need
     from core.plugins.line import RequestDraft, ServiceLine, Skill
 
 
@@ -63,6 +66,29 @@ def validate_request(draft: RequestDraft) -> list[FieldProblem] | None:
     """
 
 
+# -- matching -------------------------------------------------------------------------------
+
+
+@hookspec
+def veto_candidate(need: Need, candidate: Candidate) -> str | None:
+    """Refuse a candidate for one seat, with a reason a person can read (e.g. "not vetted
+    for work with children"). Results are collected: any non-empty string is a veto, and
+    staff see every reason at ``GET /requests/{id}/candidates``. ``None`` means no objection.
+
+    ``need.line`` and ``need.details`` say what the seat is for; return ``None`` for lines
+    you do not own.
+    """
+
+
+@hookspec
+def adjust_score(need: Need, candidate: Candidate) -> dict[str, float] | None:
+    """Add named parts to a candidate's score for one seat, e.g. ``{"tutor_subject": 1.5}``.
+
+    Results are collected; each part is added to the score and shown in the breakdown
+    stored on the offer. Negative values lower the score. ``None`` adds nothing.
+    """
+
+
 # -- after commit ---------------------------------------------------------------------------
 
 
@@ -75,4 +101,16 @@ def request_event(event: RequestEvent) -> Any:
     order. Every implementation is called; return values are ignored. May be ``async``. An
     exception is logged with the plugin's name and does not affect the user's call. Events
     are not retried: what must never be lost belongs in a table written in the transaction.
+    """
+
+
+@hookspec
+def deliver_notification(notification: NotificationOut) -> Any:
+    """Send a notification (a new offer, a reminder before a job) through a channel: SMS,
+    a messaging app, a loudspeaker announcement.
+
+    Called by the scheduler once per notification when it falls due, after it has been
+    claimed in the database, so exactly once across server processes. Every implementation
+    is called; may be ``async``; an exception is logged and does not undo the delivery
+    (the notification stays readable at ``GET /notifications``).
     """

@@ -44,10 +44,21 @@ class ServiceType(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Requirements(msgspec.Struct, frozen=True, kw_only=True):
-    """What one request needs: how many volunteers, each holding every one of ``skills``."""
+    """What one request needs: how many volunteers, each holding every one of ``skills``.
+
+    ``seat_skills`` gives each seat its own skills instead (one driver and one carrier:
+    ``(frozenset({"driving"}), frozenset({"carrying"}))``); when set, its length is the
+    team size and ``skills`` is ignored.
+    """
 
     team_size: int
     skills: frozenset[str]
+    seat_skills: tuple[frozenset[str], ...] | None = None
+
+    def seats(self) -> list[frozenset[str]]:
+        if self.seat_skills:
+            return list(self.seat_skills)
+        return [self.skills] * self.team_size
 
 
 class ResidentInfo(msgspec.Struct, frozen=True, kw_only=True):

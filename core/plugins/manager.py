@@ -19,7 +19,8 @@ import msgspec
 import pluggy
 
 from core.domain.errors import FieldProblem, InvalidInput, PluginError
-from core.domain.events import RequestEvent
+from core.domain.events import NotificationOut, RequestEvent
+from core.matching import Candidate, Need
 from core.plugins import hookspecs
 from core.plugins.line import RequestDraft, ServiceLine, Skill
 from core.plugins.markers import PROJECT
@@ -107,6 +108,29 @@ class PluginHost:
         for result in self._pm.hook.validate_request(draft=draft):
             problems.extend(result or ())
         return problems
+
+    def vetoes(self, need: Need, candidate: Candidate) -> list[str]:
+        return [r for r in self._pm.hook.veto_candidate(need=need, candidate=candidate) if r]
+
+    def adjustments(self, need: Need, candidate: Candidate) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for result in self._pm.hook.adjust_score(need=need, candidate=candidate):
+            for key, value in (result or {}).items():
+                out[key] = out.get(key, 0.0) + float(value)
+        return out
+
+    async def deliver(self, notification: NotificationOut) -> None:
+        for impl in reversed(self._pm.hook.deliver_notification.get_hookimpls()):
+            try:
+                result = impl.function(notification=notification)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.exception(
+                    "plugin %r failed to deliver notification %s",
+                    impl.plugin_name,
+                    notification.id,
+                )
 
     async def emit(self, events: Sequence[RequestEvent]) -> None:
         """Deliver events after commit; a failing plugin is logged, never raised to the user."""

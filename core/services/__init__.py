@@ -35,8 +35,11 @@ class Services:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         from core.services.accounts import AccountService
+        from core.services.batch import BatchService
         from core.services.bookings import BookingService
         from core.services.communities import CommunityService
+        from core.services.ledger import LedgerService
+        from core.services.notify import NotificationService
         from core.services.people import PeopleService
 
         self.host = host
@@ -47,3 +50,6 @@ class Services:
         self.communities = CommunityService(self)
         self.people = PeopleService(self)
         self.bookings = BookingService(self)
+        self.ledger = LedgerService(self)
+        self.notifications = NotificationService(self)
+        self.batch = BatchService(self)

@@ -14,17 +14,26 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from core.domain.access import Principal
-from core.domain.commands import Cancel, Complete, Decline, NewRequest, StaffOffer, WindowIn
+from core.domain.commands import (
+    Cancel,
+    Complete,
+    Decline,
+    NewRequest,
+    NoShow,
+    StaffOffer,
+    WindowIn,
+)
 from core.domain.enums import OPEN_REQUEST_STATUSES, EventKind, OfferStatus, RequestStatus
 from core.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, ServiceLineDisabled
 from core.domain.events import RequestEvent
+from core.domain.policy import CommunitySettings, decode_settings
 from core.domain.records import OfferRecord, RequestRecord
 from core.domain.time import Interval, is_slot_aligned
-from core.matching import Candidate, Need, ineligibility
+from core.matching import Candidate, Need, Ranked, ineligibility
 from core.plugins.line import RequestDraft, ResidentInfo
 from core.services.people import aware
 from core.storage import bookings as store
-from core.storage import communities, people
+from core.storage import communities, ledger, notices, people
 from core.storage.database import transaction
 from core.storage.models import Offer, ServiceRequest
 
@@ -32,6 +41,15 @@ if TYPE_CHECKING:
     from core.services import Services
 
 MAX_PAGE = 200
+# Urgent requests rank above every ordinary one in queues and sweeps.
+URGENT_PRIORITY = 1000
+
+
+def seat_skills_of(request: ServiceRequest) -> list[frozenset[str]]:
+    """Each seat's skills (requests stored before per-seat skills share one set)."""
+    if request.seat_skills:
+        return [frozenset(s) for s in request.seat_skills]
+    return [frozenset(request.required_skills)] * request.seats
 
 
 class BookingService:
@@ -101,7 +119,11 @@ class BookingService:
                 "; ".join(f"{p.field}: {p.message}" for p in problems), problems=problems
             )
         needs = line.requirements(service, details, settings)
-        priority = line.priority(draft, settings)
+        seats = needs.seats()
+        if not seats:
+            raise InvalidInput.field("service", "this service needs no volunteers")
+        priority = line.priority(draft, settings) + (URGENT_PRIORITY if cmd.urgent else 0)
+        policy = decode_settings(community.settings)
 
         now = self.s.clock()
         events: list[RequestEvent] = []
@@ -119,10 +141,12 @@ class BookingService:
                 resident_id=resident.id,
                 filed_by_id=who.account_id,
                 status=RequestStatus.PENDING,
-                seats=needs.team_size,
+                seats=len(seats),
                 filled=0,
-                required_skills=sorted(needs.skills),
+                required_skills=sorted(set().union(*seats)),
+                seat_skills=[sorted(s) for s in seats],
                 priority=priority,
+                urgent=cmd.urgent,
                 notes=cmd.notes,
             )
             request = await store.get_request(request.id)  # with its building and community
@@ -136,7 +160,8 @@ class BookingService:
                     note=cmd.notes,
                 )
             )
-            events += await self._fill(request)
+            if policy.matching == "instant":
+                events += await self._fill(request)
         await self.s.host.emit(events)
         return await store.request_record(await store.get_request(request.id))
 
@@ -224,9 +249,10 @@ class BookingService:
                 request.id, {OfferStatus.OFFERED, OfferStatus.ACCEPTED}
             ):
                 if not await store.transition_offer(
-                    offer.id, OfferStatus(offer.status), OfferStatus.CANCELLED
+                    offer.id, OfferStatus(offer.status), OfferStatus.CANCELLED, seat_key=None
                 ):
                     continue
+                await notices.cancel_for_offer(offer.id)
                 if offer.status == OfferStatus.ACCEPTED:
                     await store.free_slots(offer.id)
                     await store.give_back_week_minutes(
@@ -267,6 +293,7 @@ class BookingService:
                 request, set(OPEN_REQUEST_STATUSES), RequestStatus.PENDING
             ):
                 raise Conflict(f"request {request.id} is {request.status}, not open")
+            await store.reset_declines(request)
             events += await self._fill(request, actor_id=who.account_id)
         await self.s.host.emit(events)
         return await store.request_record(await store.get_request(request.id))
@@ -281,9 +308,23 @@ class BookingService:
         if volunteer.membership.community_id != request.community_id or not volunteer.active:
             raise InvalidInput.field("volunteer_id", "no active volunteer with that id here")
         vr = await people.volunteer_record(volunteer)
-        missing = set(request.required_skills) - set(vr.skills)
-        if missing:
+        # Any seat nobody holds yet; one without an offer out first. A seat with an offer
+        # out may get a second one: whoever accepts first takes it.
+        held = await store.seats_with_offers(
+            request.id, {OfferStatus.ACCEPTED, OfferStatus.COMPLETED}
+        )
+        open_seats = set(await self._open_seats(request))
+        unheld = sorted(
+            (i for i in range(request.seats) if i not in held),
+            key=lambda i: (i not in open_seats, i),
+        )
+        fitting = [i for i in unheld if seat_skills_of(request)[i] <= set(vr.skills)]
+        if not unheld:
+            raise Conflict(f"every seat of request {request.id} is taken")
+        if not fitting:
+            missing = set().union(*(seat_skills_of(request)[i] for i in unheld)) - set(vr.skills)
             raise InvalidInput.field("volunteer_id", f"lacks skills {sorted(missing)}")
+        policy = decode_settings(request.community.settings)
         now = self.s.clock()
         events: list[RequestEvent] = []
         async with transaction():
@@ -297,9 +338,11 @@ class BookingService:
                 score=0.0,
                 breakdown={"staff_choice": 1.0},
                 at=now,
-                expires_at=self._expiry(request, now),
+                expires_at=self._expiry(request, now, policy),
                 offered_by=who.account_id,
+                seat=fitting[0],
             )
+            await notices.offer_made(offer, request, volunteer.membership.account.id, now)
             events.append(
                 await store.record_event(
                     request,
@@ -316,58 +359,102 @@ class BookingService:
 
     # -- matching ---------------------------------------------------------------------------
 
-    def _expiry(self, request: ServiceRequest, now: datetime) -> datetime:
-        return min(now + self.s.config.offer_ttl, request.starts_at)
+    def _expiry(
+        self, request: ServiceRequest, now: datetime, policy: CommunitySettings
+    ) -> datetime:
+        ttl = (
+            timedelta(minutes=policy.offer_ttl_minutes)
+            if policy.offer_ttl_minutes is not None
+            else self.s.config.offer_ttl
+        )
+        return min(now + ttl, request.starts_at)
+
+    async def _open_seats(self, request: ServiceRequest) -> list[int]:
+        """Seats neither held (accepted or done) nor under an offer still out."""
+        taken = await store.seats_with_offers(
+            request.id, {OfferStatus.OFFERED, OfferStatus.ACCEPTED, OfferStatus.COMPLETED}
+        )
+        return [i for i in range(request.seats) if i not in taken]
+
+    def _need(self, request: ServiceRequest, seat: int, skills: frozenset[str]) -> Need:
+        return Need(
+            window=store.window_of(request),
+            skills=skills,
+            community_id=request.community_id,
+            building=request.building.name if request.building else None,
+            grid=request.building.grid if request.building else "",
+            line=request.line,
+            service=request.service,
+            details=dict(request.details),
+            request_id=request.id,
+            resident_id=request.resident_id,
+            seat=seat,
+            urgent=request.urgent,
+            priority=request.priority,
+        )
+
+    async def candidates_for(
+        self, request: ServiceRequest, exclude: set[int], skills: frozenset[str]
+    ) -> list[Candidate]:
+        """Candidates from the request's compound and its alliance partners."""
+        pool = await communities.pool_ids(request.community_id)
+        zones = {c: ZoneInfo(tz) for c, tz in (await communities.zones(pool)).items()}
+        return await people.load_candidates(
+            pool,
+            zones,
+            store.window_of(request),
+            skills,
+            exclude,
+            now=self.s.clock(),
+            resident_id=request.resident_id,
+        )
 
     async def _fill(
         self, request: ServiceRequest, actor_id: int | None = None
     ) -> list[RequestEvent]:
-        """Offer every open seat to the best remaining candidate; if nobody is left and no
-        offer is out, the request goes to the staff's unfilled queue. Runs inside the
-        caller's transaction, after its first write."""
+        """Offer every open seat to the best remaining candidate (to the top N at once for an
+        urgent request); if nobody is left and no offer is out, or the request was declined
+        too often, it goes to the staff's unfilled queue. Runs inside the caller's
+        transaction, after its first write."""
         now = self.s.clock()
-        pending = await store.count_offers(request.id, OfferStatus.OFFERED)
-        open_seats = request.seats - request.filled - pending
+        policy = decode_settings(request.community.settings)
         events: list[RequestEvent] = []
-        if open_seats <= 0:
-            return events
+        escalated = request.declines >= policy.escalate_after_declines
+        open_seats = [] if escalated else await self._open_seats(request)
         window = store.window_of(request)
-        ranked = []
-        if window.start > now:
-            zone = ZoneInfo(request.community.timezone)
-            candidates = await people.load_candidates(
-                request.community_id,
-                zone,
-                window,
-                frozenset(request.required_skills),
-                exclude=await store.offered_volunteer_ids(request.id),
+        made = 0
+        if open_seats and window.start > now:
+            per_seat = policy.broadcast_top_n if request.urgent else 1
+            skills = seat_skills_of(request)
+            common = frozenset.intersection(*(skills[i] for i in open_seats))
+            candidates = await self.candidates_for(
+                request, await store.offered_volunteer_ids(request.id), common
             )
-            building = request.building.name if request.building else None
-            need = Need(window=window, skills=frozenset(request.required_skills), building=building)
-            ranked = self.s.matcher.rank(need, candidates)[:open_seats]
-        for choice in ranked:
-            offer = await store.create_offer(
-                request,
-                choice.candidate.volunteer_id,
-                score=choice.score,
-                breakdown=choice.breakdown,
-                at=now,
-                expires_at=self._expiry(request, now),
-                offered_by=None,
-            )
-            events.append(
-                await store.record_event(
-                    request,
-                    EventKind.OFFERED,
-                    now,
-                    actor_id=actor_id,
-                    offer_id=offer.id,
-                    volunteer_account_id=choice.candidate.account_id,
-                    note=f"score {choice.score:g}",
-                )
-            )
-        if pending + len(ranked) == 0 and request.filled < request.seats:
+            used: set[int] = set()
+            for seat in open_seats:
+                need = self._need(request, seat, skills[seat])
+                ranked = self.s.matcher.rank(
+                    need,
+                    [c for c in candidates if c.volunteer_id not in used],
+                    policy.weights,
+                    self.s.host,
+                )[:per_seat]
+                for choice in ranked:
+                    used.add(choice.candidate.volunteer_id)
+                    events.append(
+                        await self._make_offer(
+                            request, choice, seat, now, policy, actor_id, broadcast=per_seat > 1
+                        )
+                    )
+                    made += 1
+        pending = await store.count_offers(request.id, OfferStatus.OFFERED)
+        if pending == 0 and request.filled < request.seats:
             before = request.status
+            note = (
+                f"declined {request.declines} times; waiting for staff"
+                if escalated
+                else "no eligible volunteer left; waiting for staff"
+            )
             if await store.set_status(request, {RequestStatus.PENDING}, RequestStatus.UNFILLED):
                 events.append(
                     await store.record_event(
@@ -377,22 +464,69 @@ class BookingService:
                         from_status=before,
                         to_status=RequestStatus.UNFILLED,
                         actor_id=actor_id,
-                        note="no eligible volunteer left; waiting for staff",
+                        note=note,
                     )
                 )
         return events
 
-    async def explain(self, who: Principal, request_id: int) -> list[tuple[Candidate, list[str]]]:
-        """Staff: every volunteer with the skills and why each is or is not eligible now."""
+    async def _make_offer(
+        self,
+        request: ServiceRequest,
+        choice: Ranked,
+        seat: int,
+        now: datetime,
+        policy: CommunitySettings,
+        actor_id: int | None,
+        *,
+        broadcast: bool = False,
+        batch_run_id: int | None = None,
+    ) -> RequestEvent:
+        offer = await store.create_offer(
+            request,
+            choice.candidate.volunteer_id,
+            score=choice.score,
+            breakdown=choice.breakdown,
+            at=now,
+            expires_at=self._expiry(request, now, policy),
+            offered_by=None,
+            seat=seat,
+            broadcast=broadcast,
+            batch_run_id=batch_run_id,
+        )
+        await notices.offer_made(offer, request, choice.candidate.account_id, now)
+        note = f"seat {seat + 1}, score {choice.score:g}" if request.seats > 1 else ""
+        return await store.record_event(
+            request,
+            EventKind.OFFERED,
+            now,
+            actor_id=actor_id,
+            offer_id=offer.id,
+            volunteer_account_id=choice.candidate.account_id,
+            note=note or f"score {choice.score:g}" + (" (broadcast)" if broadcast else ""),
+        )
+
+    async def explain(
+        self, who: Principal, request_id: int
+    ) -> list[tuple[int, Candidate, list[str], Ranked | None]]:
+        """Staff: for each seat, every volunteer in the pool with its skills, why each is or is
+        not eligible now (plugin vetoes included), and the score of those who are."""
         request = await store.get_request(request_id)
         who.require_staff(request.community_id)
-        window = store.window_of(request)
-        need = Need(window=window, skills=frozenset(request.required_skills))
-        zone = ZoneInfo(request.community.timezone)
-        candidates = await people.load_candidates(
-            request.community_id, zone, window, need.skills, exclude=set()
-        )
-        return [(c, ineligibility(need, c)) for c in candidates]
+        policy = decode_settings(request.community.settings)
+        skills = seat_skills_of(request)
+        candidates = await self.candidates_for(request, set(), frozenset.intersection(*skills))
+        out = []
+        for seat, seat_skills in enumerate(skills):
+            need = self._need(request, seat, seat_skills)
+            for c in candidates:
+                reasons = ineligibility(need, c) + self.s.host.vetoes(need, c)
+                ranked = (
+                    None
+                    if reasons
+                    else self.s.matcher.rank(need, [c], policy.weights, self.s.host)[0]
+                )
+                out.append((seat, c, reasons, ranked))
+        return out
 
     # -- offers -----------------------------------------------------------------------------
 
@@ -435,20 +569,19 @@ class BookingService:
         return [store.offer_record(o) for o in rows]
 
     async def accept(self, who: Principal, offer_id: int) -> OfferRecord:
+        """Take the offered seat. In one transaction, each step a conditional write whose
+        result is checked: the offer (still open and not expired) takes the seat's unique key
+        (one holder per seat, even when broadcast), the request's seat counter, the weekly
+        cap, then the 5-minute slots (unique per person: no overlapping work)."""
         offer = await self._own_offer(who, offer_id)
         request, volunteer = offer.request, offer.volunteer
         zone = ZoneInfo(request.community.timezone)
+        policy = decode_settings(request.community.settings)
         window = store.window_of(request)
         now = self.s.clock()
         events: list[RequestEvent] = []
         async with transaction():
-            if not await store.transition_offer(
-                offer.id,
-                OfferStatus.OFFERED,
-                OfferStatus.ACCEPTED,
-                not_expired_at=now,
-                responded_at=now,
-            ):
+            if not await store.take_offer_seat(offer, now):
                 raise Conflict(self._why_closed(await store.get_offer(offer.id)))
             if not await store.claim_seat(request.id):
                 raise Conflict(f"request {request.id} needs no more volunteers")
@@ -458,6 +591,7 @@ class BookingService:
                     f"{volunteer.weekly_cap_minutes / 60:g}h"
                 )
             await store.book_slots(who.account_id, offer.id, window)
+            await notices.remind(offer, request, who.account_id, policy, now)
             events.append(
                 await store.record_event(
                     request,
@@ -469,7 +603,8 @@ class BookingService:
                 )
             )
             request = await store.get_request(request.id)
-            if request.filled >= request.seats:
+            full = request.filled >= request.seats
+            if full:
                 before = request.status
                 await store.set_status(request, set(OPEN_REQUEST_STATUSES), RequestStatus.ASSIGNED)
                 events.append(
@@ -482,20 +617,23 @@ class BookingService:
                         actor_id=who.account_id,
                     )
                 )
-                for other in await store.offers_of_request(request.id, {OfferStatus.OFFERED}):
-                    if await store.transition_offer(
-                        other.id, OfferStatus.OFFERED, OfferStatus.CANCELLED
-                    ):
-                        events.append(
-                            await store.record_event(
-                                request,
-                                EventKind.WITHDRAWN,
-                                now,
-                                offer_id=other.id,
-                                volunteer_account_id=other.volunteer.membership.account.id,
-                                note="every seat is taken",
-                            )
+            for other in await store.offers_of_request(request.id, {OfferStatus.OFFERED}):
+                if not full and other.seat != offer.seat:
+                    continue  # other seats still need their volunteers
+                if await store.transition_offer(
+                    other.id, OfferStatus.OFFERED, OfferStatus.CANCELLED
+                ):
+                    await notices.cancel_for_offer(other.id)
+                    events.append(
+                        await store.record_event(
+                            request,
+                            EventKind.WITHDRAWN,
+                            now,
+                            offer_id=other.id,
+                            volunteer_account_id=other.volunteer.membership.account.id,
+                            note="every seat is taken" if full else "someone else took this seat",
                         )
+                    )
         await self.s.host.emit(events)
         return store.offer_record(await store.get_offer(offer.id))
 
@@ -503,6 +641,8 @@ class BookingService:
     def _why_closed(offer: Offer) -> str:
         if offer.status == OfferStatus.OFFERED:
             return f"offer {offer.id} has expired"
+        if offer.status == OfferStatus.CANCELLED:
+            return f"offer {offer.id} was withdrawn: someone else took the seat first"
         return f"offer {offer.id} is already {offer.status}"
 
     async def decline(self, who: Principal, offer_id: int, cmd: Decline) -> OfferRecord:
@@ -518,6 +658,8 @@ class BookingService:
                 decline_reason=cmd.reason,
             ):
                 raise Conflict(self._why_closed(await store.get_offer(offer.id)))
+            await store.count_decline(offer.request.id)
+            await notices.cancel_for_offer(offer.id)
             request = await store.get_request(offer.request.id)
             events.append(
                 await store.record_event(
@@ -530,7 +672,8 @@ class BookingService:
                     note=cmd.reason,
                 )
             )
-            events += await self._fill(request)
+            if request.status in OPEN_REQUEST_STATUSES:
+                events += await self._fill(request)
         await self.s.host.emit(events)
         return store.offer_record(await store.get_offer(offer.id))
 
@@ -547,6 +690,7 @@ class BookingService:
                     offer_id, OfferStatus.OFFERED, OfferStatus.EXPIRED, responded_at=now
                 ):
                     continue
+                await notices.cancel_for_offer(offer_id)
                 offer = await store.get_offer(offer_id)
                 request = offer.request
                 events.append(
@@ -565,50 +709,140 @@ class BookingService:
             await self.s.host.emit(events)
         return expired
 
+    # -- after the work -------------------------------------------------------------------
+
     async def complete(self, who: Principal, offer_id: int, cmd: Complete) -> OfferRecord:
+        """The volunteer marks their part done."""
         offer = await self._own_offer(who, offer_id)
-        request = offer.request
+        events = await self._complete([offer], who, cmd)
+        await self.s.host.emit(events)
+        return store.offer_record(await store.get_offer(offer.id))
+
+    async def complete_request(
+        self, who: Principal, request_id: int, cmd: Complete
+    ) -> RequestRecord:
+        """The resident (or staff, or whoever filed it) confirms the work was done: every
+        volunteer still holding a seat is marked done."""
+        request = await store.get_request(request_id)
+        await self._require_can_see(who, request)
+        if cmd.minutes is not None and request.filled > 1:
+            raise InvalidInput.field("minutes", "give minutes per volunteer, on each offer")
+        held = await store.offers_of_request(request.id, {OfferStatus.ACCEPTED})
+        if not held:
+            raise Conflict(f"request {request.id} is {request.status}: nobody to mark done")
+        events = await self._complete(held, who, cmd)
+        await self.s.host.emit(events)
+        return await store.request_record(await store.get_request(request.id))
+
+    async def _complete(
+        self, offers: list[Offer], who: Principal, cmd: Complete
+    ) -> list[RequestEvent]:
+        request = await store.get_request(offers[0].request_id)
         window = store.window_of(request)
         now = self.s.clock()
         if now < window.start:
             start = window.start.astimezone(ZoneInfo(request.community.timezone))
             raise Conflict(f"the job starts at {start.isoformat()}; mark it done after")
+        policy = decode_settings(request.community.settings)
         minutes = cmd.minutes if cmd.minutes is not None else window.minutes
+        zone = ZoneInfo(request.community.timezone)
         events: list[RequestEvent] = []
         async with transaction():
-            if not await store.transition_offer(
-                offer.id,
-                OfferStatus.ACCEPTED,
-                OfferStatus.COMPLETED,
-                completed_at=now,
-                minutes=minutes,
-            ):
-                raise Conflict(f"offer {offer.id} is {offer.status}, not accepted")
-            events.append(
-                await store.record_event(
+            for offer in offers:
+                if not await store.transition_offer(
+                    offer.id,
+                    OfferStatus.ACCEPTED,
+                    OfferStatus.COMPLETED,
+                    completed_at=now,
+                    minutes=minutes,
+                    completed_by_id=who.account_id,
+                ):
+                    raise Conflict(f"offer {offer.id} is {offer.status}, not accepted")
+                await ledger.record_job(
+                    offer,
                     request,
-                    EventKind.COMPLETED,
-                    now,
-                    actor_id=who.account_id,
-                    offer_id=offer.id,
-                    volunteer_account_id=who.account_id,
-                    note=cmd.note or f"{minutes} min",
+                    minutes,
+                    worked_on=window.start.astimezone(zone).date(),
+                    pending=policy.hours_need_approval,
+                    at=now,
+                    by=who.account_id,
                 )
-            )
-            if await store.count_offers(
-                request.id, OfferStatus.ACCEPTED
-            ) == 0 and await store.set_status(
-                request, {RequestStatus.ASSIGNED}, RequestStatus.COMPLETED
-            ):
                 events.append(
                     await store.record_event(
                         request,
                         EventKind.COMPLETED,
                         now,
-                        from_status=RequestStatus.ASSIGNED,
-                        to_status=RequestStatus.COMPLETED,
                         actor_id=who.account_id,
-                        note="every volunteer has marked it done",
+                        offer_id=offer.id,
+                        volunteer_account_id=offer.volunteer.membership.account.id,
+                        note=cmd.note or f"{minutes} min",
+                    )
+                )
+            events += await self._close_if_done(request, now, who.account_id)
+        return events
+
+    async def _close_if_done(
+        self, request: ServiceRequest, now: datetime, actor_id: int
+    ) -> list[RequestEvent]:
+        if await store.count_offers(request.id, OfferStatus.ACCEPTED) == 0 and (
+            await store.set_status(request, {RequestStatus.ASSIGNED}, RequestStatus.COMPLETED)
+        ):
+            return [
+                await store.record_event(
+                    request,
+                    EventKind.COMPLETED,
+                    now,
+                    from_status=RequestStatus.ASSIGNED,
+                    to_status=RequestStatus.COMPLETED,
+                    actor_id=actor_id,
+                    note="every volunteer's part is done",
+                )
+            ]
+        return []
+
+    async def no_show(self, who: Principal, offer_id: int, cmd: NoShow) -> OfferRecord:
+        """Staff record that an accepted volunteer did not come. The seat is released and the
+        request goes to the staff's unfilled queue; the miss counts against the volunteer's
+        reliability (and fades with time)."""
+        offer = await store.get_offer(offer_id)
+        request = offer.request
+        who.require_staff(request.community_id)
+        now = self.s.clock()
+        window = store.window_of(request)
+        if now < window.start:
+            raise Conflict("the job has not started yet; a volunteer can only miss it after")
+        zone = ZoneInfo(request.community.timezone)
+        events: list[RequestEvent] = []
+        async with transaction():
+            if not await store.transition_offer(
+                offer.id, OfferStatus.ACCEPTED, OfferStatus.NO_SHOW, seat_key=None
+            ):
+                raise Conflict(f"offer {offer.id} is {offer.status}, not accepted")
+            await store.release_seat(request.id)
+            await store.free_slots(offer.id)
+            await store.give_back_week_minutes(offer.volunteer.id, window, zone)
+            events.append(
+                await store.record_event(
+                    request,
+                    EventKind.NO_SHOW,
+                    now,
+                    actor_id=who.account_id,
+                    offer_id=offer.id,
+                    volunteer_account_id=offer.volunteer.membership.account.id,
+                    note=cmd.note or "did not come",
+                )
+            )
+            before = request.status
+            if await store.set_status(request, {RequestStatus.ASSIGNED}, RequestStatus.UNFILLED):
+                events.append(
+                    await store.record_event(
+                        request,
+                        EventKind.UNFILLED,
+                        now,
+                        from_status=before,
+                        to_status=RequestStatus.UNFILLED,
+                        actor_id=who.account_id,
+                        note="a volunteer did not come; waiting for staff",
                     )
                 )
         await self.s.host.emit(events)

@@ -6,9 +6,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 
 from core.domain.access import Principal
-from core.domain.commands import ConfigureLine, CreateCommunity
-from core.domain.errors import Forbidden, InvalidInput
+from core.domain.commands import ConfigureLine, CreateCommunity, InviteCompound, NewAlliance
+from core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.domain.policy import CommunitySettings, decode_settings
 from core.domain.records import (
+    AllianceRecord,
     CommunityLineRecord,
     CommunityRecord,
     ServiceLineRecord,
@@ -76,13 +78,87 @@ class CommunityService:
         return [await store.community_record(c) for c in await store.list_communities(ids)]
 
     async def add_buildings(
-        self, who: Principal, community_id: int, names: list[str]
+        self, who: Principal, community_id: int, names: list[str], grid: str = ""
     ) -> CommunityRecord:
         community = await store.get_community(community_id)
         who.require_staff(community.id)
         async with transaction():
-            await store.add_buildings(community.id, names)
+            await store.add_buildings(community.id, names, grid)
         return await store.community_record(community)
+
+    # -- matching policy ------------------------------------------------------------------------
+
+    async def settings(self, who: Principal, community_id: int) -> CommunitySettings:
+        community = await store.get_community(community_id)
+        who.require_member(community.id)
+        return decode_settings(community.settings)
+
+    async def set_settings(
+        self, who: Principal, community_id: int, settings: CommunitySettings
+    ) -> CommunitySettings:
+        community = await store.get_community(community_id)
+        who.require_staff(community.id)
+        async with transaction():
+            await store.save_settings(community.id, msgspec.to_builtins(settings))
+        return settings
+
+    # -- alliances ------------------------------------------------------------------------------
+
+    async def _alliance_record(self, alliance_id: int) -> AllianceRecord:
+        alliance = await store.get_alliance(alliance_id)
+        return AllianceRecord(
+            id=alliance.id, name=alliance.name, members=await store.alliance_members(alliance.id)
+        )
+
+    async def _visible_alliance(self, who: Principal, alliance_id: int) -> dict[int, str]:
+        members = await store.alliance_members(alliance_id)
+        if not who.is_admin and not any(who.is_staff(c) for c in members):
+            raise NotFound(f"alliance {alliance_id} not found")
+        return members
+
+    async def alliances(self, who: Principal) -> list[AllianceRecord]:
+        ids = None if who.is_admin else [c for c in who.roles if who.is_staff(c)]
+        return [await self._alliance_record(a.id) for a in await store.alliances_of(ids)]
+
+    async def create_alliance(self, who: Principal, cmd: NewAlliance) -> AllianceRecord:
+        """Staff of the founding compound create an alliance; it shares nothing until
+        another compound's staff accept an invitation."""
+        who.require_staff((await store.get_community(cmd.community_id)).id)
+        async with transaction():
+            alliance = await store.create_alliance(cmd.name, cmd.community_id, who.account_id)
+        return await self._alliance_record(alliance.id)
+
+    async def invite(self, who: Principal, alliance_id: int, cmd: InviteCompound) -> AllianceRecord:
+        """Staff of an active member invite another compound."""
+        members = await self._visible_alliance(who, alliance_id)
+        if not who.is_admin and not any(
+            who.is_staff(c) for c, st in members.items() if st == store.ACTIVE
+        ):
+            raise Forbidden("only staff of an active member compound can invite")
+        await store.get_community(cmd.community_id)
+        async with transaction():
+            await store.invite(alliance_id, cmd.community_id)
+        return await self._alliance_record(alliance_id)
+
+    async def join(self, who: Principal, alliance_id: int, community_id: int) -> AllianceRecord:
+        """Staff of an invited compound accept: from now on the pools are shared."""
+        who.require_staff(community_id)
+        async with transaction():
+            if not await store.set_member_status(
+                alliance_id, community_id, store.INVITED, store.ACTIVE
+            ):
+                raise Conflict(f"community {community_id} has no open invitation to this alliance")
+        return await self._alliance_record(alliance_id)
+
+    async def leave(self, who: Principal, alliance_id: int, community_id: int) -> AllianceRecord:
+        """Staff take their compound out (or decline an invitation). Work already accepted
+        stands; new matching no longer crosses."""
+        who.require_staff(community_id)
+        await store.get_alliance(alliance_id)
+        async with transaction():
+            if not await store.remove_member(alliance_id, community_id):
+                raise NotFound(f"community {community_id} is not in alliance {alliance_id}")
+        return await self._alliance_record(alliance_id)
 
     # -- service lines per community ----------------------------------------------------------
 

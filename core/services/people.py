@@ -1,16 +1,24 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from msgspec import UNSET
 
 from core.domain.access import Principal
-from core.domain.commands import AddMember, AddTimeOff, UpdateVolunteer, VolunteerFields
+from core.domain.commands import (
+    AddExtraTime,
+    AddMember,
+    AddTimeOff,
+    UpdateVolunteer,
+    VolunteerFields,
+)
 from core.domain.enums import Role
 from core.domain.errors import InvalidInput, NotFound
 from core.domain.records import (
+    CalendarFeed,
+    ExtraTimeRecord,
     IssuedToken,
     MemberAdded,
     ResidentRecord,
@@ -41,6 +49,16 @@ class PeopleService:
         if unknown:
             raise InvalidInput.field(field, f"unknown skills {unknown}; see GET /skills")
 
+    def _check_levels(self, skills: list[str], levels: dict[str, int], field: str) -> None:
+        stray = sorted(set(levels) - set(skills))
+        if stray:
+            raise InvalidInput.field(field, f"levels given for skills not held: {stray}")
+
+    def _check_lines(self, lines: list[str], field: str) -> None:
+        unknown = sorted(set(lines) - self.s.host.lines.keys())
+        if unknown:
+            raise InvalidInput.field(field, f"unknown service lines {unknown}")
+
     async def add_member(self, who: Principal, community_id: int, cmd: AddMember) -> MemberAdded:
         community = await communities.get_community(community_id)
         who.require_staff(community.id)
@@ -52,6 +70,10 @@ class PeopleService:
             raise InvalidInput.field("name", "a new member needs a name (or give account_id)")
         if cmd.volunteer:
             self._check_skills(cmd.volunteer.skills, "volunteer.skills")
+            self._check_levels(
+                cmd.volunteer.skills, cmd.volunteer.skill_levels, "volunteer.skill_levels"
+            )
+            self._check_lines(cmd.volunteer.preferred_lines, "volunteer.preferred_lines")
         resident_fields = cmd.resident
         if cmd.role is Role.RESIDENT and resident_fields is None:
             raise InvalidInput.field(
@@ -85,8 +107,11 @@ class PeopleService:
                 volunteer = await people.create_volunteer(
                     membership.id, vf.party_member, round(vf.weekly_cap_hours * 60), home
                 )
-                await people.set_skills(volunteer.id, vf.skills)
+                await people.set_skills(volunteer.id, vf.skills, vf.skill_levels)
                 await people.set_availability(volunteer.id, vf.availability)
+                await people.update_volunteer(
+                    volunteer.id, preferred_lines=sorted(set(vf.preferred_lines))
+                )
             token = None
             if cmd.issue_token:
                 token = new_token()
@@ -142,12 +167,25 @@ class PeopleService:
             values["home_building_id"] = await communities.building_id(
                 community_id, cmd.home_building, "home_building"
             )
+        if cmd.preferred_lines is not UNSET:
+            self._check_lines(cmd.preferred_lines, "preferred_lines")
+            values["preferred_lines"] = sorted(set(cmd.preferred_lines))
+        skills: list[str] | None = None
+        levels: dict[str, int] | None = None
         if cmd.skills is not UNSET:
             self._check_skills(cmd.skills, "skills")
+            skills = cmd.skills
+        if cmd.skill_levels is not UNSET:
+            levels = cmd.skill_levels
+        if skills is not None or levels is not None:
+            current = await people.skill_levels(volunteer.id)
+            skills = skills if skills is not None else sorted(current)
+            levels = levels if levels is not None else current
+            self._check_levels(skills, levels, "skill_levels")
         async with transaction():
             await people.update_volunteer(volunteer.id, **values)
-            if cmd.skills is not UNSET:
-                await people.set_skills(volunteer.id, cmd.skills)
+            if skills is not None:
+                await people.set_skills(volunteer.id, skills, levels)
             if cmd.availability is not UNSET:
                 await people.set_availability(volunteer.id, cmd.availability)
         return await people.volunteer_record(await people.get_volunteer(volunteer.id))
@@ -170,3 +208,34 @@ class PeopleService:
         volunteer = await self._volunteer_for(who, volunteer_id)
         async with transaction():
             await people.delete_time_off(volunteer.id, time_off_id)
+
+    async def add_extra_time(
+        self, who: Principal, volunteer_id: int, cmd: AddExtraTime
+    ) -> ExtraTimeRecord:
+        """One-off free time beyond the weekly pattern."""
+        volunteer = await self._volunteer_for(who, volunteer_id)
+        zone = ZoneInfo(volunteer.membership.community.timezone)
+        start, end = aware(cmd.start, zone), aware(cmd.end, zone)
+        if end <= start:
+            raise InvalidInput.field("end", "extra time must end after it starts")
+        if end - start > timedelta(days=14):
+            raise InvalidInput.field("end", "one-off extra time lasts at most 14 days")
+        async with transaction():
+            extra = await people.add_extra_time(volunteer.id, Interval(start, end), cmd.note)
+        return ExtraTimeRecord(
+            id=extra.id, start=start.astimezone(zone), end=end.astimezone(zone), note=cmd.note
+        )
+
+    async def delete_extra_time(self, who: Principal, volunteer_id: int, extra_id: int) -> None:
+        volunteer = await self._volunteer_for(who, volunteer_id)
+        async with transaction():
+            await people.delete_extra_time(volunteer.id, extra_id)
+
+    async def issue_calendar_feed(self, who: Principal, volunteer_id: int) -> CalendarFeed:
+        """A new secret iCal address for the volunteer's accepted work (the old one stops
+        working). Calendar apps cannot send a bearer token, so the secret is in the path."""
+        volunteer = await self._volunteer_for(who, volunteer_id)
+        secret = new_token("cal_")
+        async with transaction():
+            await people.update_volunteer(volunteer.id, calendar_token_hash=hash_token(secret))
+        return CalendarFeed(volunteer_id=volunteer.id, path=f"/calendar/{secret}.ics")

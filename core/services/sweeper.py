@@ -1,28 +1,72 @@
-"""The background sweep: expires unanswered offers and re-offers their seats.
+"""The background scheduler: expires unanswered offers (re-offering their seats), hands due
+notifications (new offers, reminders) to delivery plugins, and starts each compound's daily
+batch run.
 
-Safe to run in several processes at once: each offer is expired by one conditional UPDATE.
+Safe in several server processes at once: each offer is expired, and each notification
+claimed, by one conditional UPDATE; a daily batch run takes a named lease first, so it runs
+in exactly one process per compound and day.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from core.domain.commands import BatchRunIn
+from core.domain.policy import decode_settings
+from core.storage import bookings as store
+from core.storage.models import Community
 
 if TYPE_CHECKING:
     from core.services import Services
 
 log = logging.getLogger(__name__)
+HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def tick(services: Services) -> dict[str, int]:
+    """One round of every periodic job; returns what each did."""
+    expired = await services.bookings.expire_due()
+    delivered = await services.notifications.deliver_due()
+    batches = await run_scheduled_batches(services)
+    return {"expired": expired, "delivered": delivered, "batches": batches}
+
+
+async def run_scheduled_batches(services: Services) -> int:
+    now = services.clock()
+    ran = 0
+    for community in await Community.all().only("id", "timezone", "settings"):
+        policy = decode_settings(community.settings)
+        if policy.batch_daily_at is None:
+            continue
+        zone = ZoneInfo(community.timezone)
+        local = now.astimezone(zone)
+        hour, minute = map(int, policy.batch_daily_at.split(":"))
+        due = datetime.combine(local.date(), time(hour, minute), zone)
+        if local < due:
+            continue
+        # One lease per compound and local day: the first process to take it runs the batch.
+        name = f"batch:{community.id}:{local.date().isoformat()}"
+        if not await store.take_lease(name, HOLDER, now, now + timedelta(days=2)):
+            continue
+        await services.batch.run(None, community.id, BatchRunIn())
+        ran += 1
+    return ran
 
 
 async def run_sweeper(services: Services, interval: float) -> None:
     while True:
         try:
-            expired = await services.bookings.expire_due()
-            if expired:
-                log.info("expired %d unanswered offers", expired)
+            done = await tick(services)
+            if any(done.values()):
+                log.info("scheduler: %s", done)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("offer sweep failed; trying again in %ss", interval)
+            log.exception("scheduler round failed; trying again in %ss", interval)
         await asyncio.sleep(interval)

@@ -25,8 +25,10 @@ from core.domain.records import (
 )
 from core.domain.time import Interval, slot_starts, week_start
 from core.storage.models import (
+    BatchRun,
     Offer,
     RequestHistory,
+    SchedulerLease,
     ServiceRequest,
     Volunteer,
     VolunteerSlot,
@@ -153,6 +155,9 @@ async def create_offer(
     at: datetime,
     expires_at: datetime,
     offered_by: int | None,
+    seat: int = 0,
+    broadcast: bool = False,
+    batch_run_id: int | None = None,
 ) -> Offer:
     try:
         return await Offer.create(
@@ -164,6 +169,9 @@ async def create_offer(
             offered_at=at,
             expires_at=expires_at,
             offered_by_id=offered_by,
+            seat=seat,
+            broadcast=broadcast,
+            batch_run_id=batch_run_id,
         )
     except IntegrityError:
         raise Conflict(
@@ -183,6 +191,40 @@ async def transition_offer(
     if not_expired_at is not None:
         query = query.filter(expires_at__gt=not_expired_at)
     return bool(await query.update(status=to, **values))
+
+
+async def take_offer_seat(offer: Offer, now: datetime) -> bool:
+    """Accept ``offer`` if it is still open and unexpired, taking its seat's unique key;
+    False if the offer is closed, Conflict if another offer already holds the seat."""
+    try:
+        return await transition_offer(
+            offer.id,
+            OfferStatus.OFFERED,
+            OfferStatus.ACCEPTED,
+            not_expired_at=now,
+            responded_at=now,
+            seat_key=f"{offer.request_id}:{offer.seat}",
+        )
+    except IntegrityError:
+        raise Conflict(
+            f"seat {offer.seat + 1} of request {offer.request_id} was just taken by someone else"
+        ) from None
+
+
+async def seats_with_offers(request_id: int, statuses: set[OfferStatus]) -> set[int]:
+    seats = await Offer.filter(request_id=request_id, status__in=list(statuses)).values_list(
+        "seat", flat=True
+    )
+    return set(cast("list[int]", seats))
+
+
+async def count_decline(request_id: int) -> None:
+    await ServiceRequest.filter(id=request_id).update(declines=F("declines") + 1)
+
+
+async def reset_declines(request: ServiceRequest) -> None:
+    await ServiceRequest.filter(id=request.id).update(declines=0)
+    request.declines = 0
 
 
 async def get_offer(offer_id: int) -> Offer:
@@ -221,6 +263,39 @@ async def due_offers(now: datetime, limit: int) -> list[int]:
         .values_list("id", flat=True)
     )
     return cast("list[int]", ids)
+
+
+async def open_requests_between(
+    community_id: int, start: datetime, end: datetime, limit: int
+) -> list[ServiceRequest]:
+    return (
+        await ServiceRequest.filter(
+            community_id=community_id,
+            status__in=[RequestStatus.PENDING, RequestStatus.UNFILLED],
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .order_by("-priority", "starts_at", "id")
+        .limit(limit)
+        .prefetch_related(*REQUEST_RELATED)
+    )
+
+
+async def accepted_offers_of_account(
+    account_id: int, since: datetime, limit: int = 500
+) -> list[Offer]:
+    return (
+        await Offer.filter(
+            volunteer__membership__account_id=account_id,
+            status__in=[OfferStatus.ACCEPTED, OfferStatus.COMPLETED],
+            request__ends_at__gte=since,
+        )
+        .order_by("request__starts_at")
+        .limit(limit)
+        .prefetch_related(
+            "volunteer__membership__account", *(f"request__{r}" for r in REQUEST_RELATED)
+        )
+    )
 
 
 async def list_requests(
@@ -329,6 +404,10 @@ async def request_record(request: ServiceRequest, *, with_history: bool = True) 
         filled=request.filled,
         priority=request.priority,
         required_skills=list(request.required_skills),
+        seat_skills=[list(x) for x in request.seat_skills]
+        or [list(request.required_skills)] * request.seats,
+        urgent=request.urgent,
+        declines=request.declines,
         notes=request.notes,
         created_at=request.created_at.astimezone(zone),
         assignments=[
@@ -366,6 +445,9 @@ def offer_record(offer: Offer) -> OfferRecord:
         decline_reason=offer.decline_reason,
         completed_at=offer.completed_at.astimezone(zone) if offer.completed_at else None,
         minutes=offer.minutes,
+        seat=offer.seat,
+        broadcast=offer.broadcast,
+        batch_run_id=offer.batch_run_id,
         job=OfferedJob(
             request_id=request.id,
             community_id=request.community_id,
@@ -382,3 +464,54 @@ def offer_record(offer: Offer) -> OfferRecord:
             resident_phone=resident.phone if revealed else None,
         ),
     )
+
+
+async def offered_pairs(request_ids: list[int]) -> set[tuple[int, int]]:
+    rows = await Offer.filter(request_id__in=request_ids).values_list("request_id", "volunteer_id")
+    return {(int(r), int(v)) for r, v in rows}
+
+
+async def busy_seats(request_ids: list[int]) -> dict[int, set[int]]:
+    """Seats under an open offer or held, per request."""
+    out: dict[int, set[int]] = {}
+    for rid, seat in await Offer.filter(
+        request_id__in=request_ids,
+        status__in=[OfferStatus.OFFERED, OfferStatus.ACCEPTED, OfferStatus.COMPLETED],
+    ).values_list("request_id", "seat"):
+        out.setdefault(int(rid), set()).add(int(seat))
+    return out
+
+
+async def week_loads(volunteer_ids: list[int], weeks: list[Any]) -> dict[tuple[int, Any], int]:
+    rows = await VolunteerWeekLoad.filter(
+        volunteer_id__in=volunteer_ids, week__in=weeks
+    ).values_list("volunteer_id", "week", "minutes")
+    return {(int(v), w): int(m) for v, w, m in rows}
+
+
+async def save_batch_run(**values: Any) -> BatchRun:
+    return await BatchRun.create(**values)
+
+
+async def get_batch_run(run_id: int) -> BatchRun:
+    found = await BatchRun.get_or_none(id=run_id)
+    if found is None:
+        raise NotFound(f"batch run {run_id} not found")
+    return found
+
+
+async def batch_runs(community_id: int, limit: int) -> list[BatchRun]:
+    return await BatchRun.filter(community_id=community_id).order_by("-id").limit(limit)
+
+
+async def take_lease(name: str, holder: str, now: datetime, until: datetime) -> bool:
+    """Take a named lease that has lapsed (or never existed); exactly one taker wins."""
+    if await SchedulerLease.filter(name=name, expires_at__lte=now).update(
+        holder=holder, expires_at=until
+    ):
+        return True
+    try:
+        await SchedulerLease.create(name=name, holder=holder, expires_at=until)
+    except IntegrityError:
+        return False
+    return True

@@ -6,7 +6,13 @@ from tortoise.exceptions import IntegrityError
 
 from core.domain.errors import Conflict, InvalidInput, NotFound
 from core.domain.records import CommunityRecord
-from core.storage.models import Building, Community, CommunityServiceLine
+from core.storage.models import (
+    Alliance,
+    AllianceMember,
+    Building,
+    Community,
+    CommunityServiceLine,
+)
 
 
 async def create_community(slug: str, name: str, timezone: str, buildings: list[str]) -> Community:
@@ -18,7 +24,7 @@ async def create_community(slug: str, name: str, timezone: str, buildings: list[
     return community
 
 
-async def add_buildings(community_id: int, names: list[str]) -> None:
+async def add_buildings(community_id: int, names: list[str], grid: str = "") -> None:
     if len(set(names)) != len(names):
         raise InvalidInput.field("buildings", "building names must be distinct")
     existing = set(
@@ -28,7 +34,9 @@ async def add_buildings(community_id: int, names: list[str]) -> None:
     )
     if existing:
         raise Conflict(f"buildings already exist: {', '.join(sorted(map(str, existing)))}")
-    await Building.bulk_create([Building(community_id=community_id, name=n) for n in names])
+    await Building.bulk_create(
+        [Building(community_id=community_id, name=n, grid=grid) for n in names]
+    )
 
 
 async def get_community(community_id: int) -> Community:
@@ -46,17 +54,16 @@ async def list_communities(ids: frozenset[int] | None) -> list[Community]:
 
 
 async def community_record(community: Community) -> CommunityRecord:
-    names = (
-        await Building.filter(community_id=community.id)
-        .order_by("id")
-        .values_list("name", flat=True)
+    rows = (
+        await Building.filter(community_id=community.id).order_by("id").values_list("name", "grid")
     )
     return CommunityRecord(
         id=community.id,
         slug=community.slug,
         name=community.name,
         timezone=community.timezone,
-        buildings=[str(n) for n in names],
+        buildings=[str(n) for n, _ in rows],
+        grids={str(n): str(g) for n, g in rows if g},
     )
 
 
@@ -91,3 +98,83 @@ async def save_line_config(
         )
     except IntegrityError:
         await query.update(enabled=enabled, settings=settings)
+
+
+async def save_settings(community_id: int, settings: dict[str, Any]) -> None:
+    await Community.filter(id=community_id).update(settings=settings)
+
+
+# -- alliances --------------------------------------------------------------------------------
+
+ACTIVE = "active"
+INVITED = "invited"
+
+
+async def pool_ids(community_id: int) -> list[int]:
+    """The compound and every compound it shares an active alliance with."""
+    mine = await AllianceMember.filter(community_id=community_id, status=ACTIVE).values_list(
+        "alliance_id", flat=True
+    )
+    if not mine:
+        return [community_id]
+    partners = await AllianceMember.filter(alliance_id__in=list(mine), status=ACTIVE).values_list(
+        "community_id", flat=True
+    )
+    return sorted({community_id, *(int(c) for c in partners)})  # type: ignore[call-overload]
+
+
+async def create_alliance(name: str, founder: int, created_by: int) -> Alliance:
+    alliance = await Alliance.create(name=name, created_by_id=created_by)
+    await AllianceMember.create(alliance_id=alliance.id, community_id=founder, status=ACTIVE)
+    return alliance
+
+
+async def get_alliance(alliance_id: int) -> Alliance:
+    found = await Alliance.get_or_none(id=alliance_id)
+    if found is None:
+        raise NotFound(f"alliance {alliance_id} not found")
+    return found
+
+
+async def alliance_members(alliance_id: int) -> dict[int, str]:
+    rows = await AllianceMember.filter(alliance_id=alliance_id).values_list(
+        "community_id", "status"
+    )
+    return {int(c): str(st) for c, st in rows}
+
+
+async def invite(alliance_id: int, community_id: int) -> None:
+    try:
+        await AllianceMember.create(
+            alliance_id=alliance_id, community_id=community_id, status=INVITED
+        )
+    except IntegrityError:
+        raise Conflict(
+            f"community {community_id} is already in or invited to this alliance"
+        ) from None
+
+
+async def set_member_status(alliance_id: int, community_id: int, frm: str, to: str) -> bool:
+    return bool(
+        await AllianceMember.filter(
+            alliance_id=alliance_id, community_id=community_id, status=frm
+        ).update(status=to)
+    )
+
+
+async def remove_member(alliance_id: int, community_id: int) -> bool:
+    return bool(
+        await AllianceMember.filter(alliance_id=alliance_id, community_id=community_id).delete()
+    )
+
+
+async def alliances_of(community_ids: list[int] | None) -> list[Alliance]:
+    query = Alliance.all().order_by("id")
+    if community_ids is not None:
+        query = query.filter(members__community_id__in=community_ids).distinct()
+    return await query
+
+
+async def zones(community_ids: list[int]) -> dict[int, str]:
+    rows = await Community.filter(id__in=community_ids).values_list("id", "timezone")
+    return {int(i): str(tz) for i, tz in rows}

@@ -23,10 +23,46 @@ class Community(Model):
     slug = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=200)
     timezone = fields.CharField(max_length=64, default="Asia/Shanghai")
+    # Matching and offer policy (``core.domain.policy.CommunitySettings``), set by staff.
+    settings: Any = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "community"
+
+
+# Compounds whose staff have linked them so volunteers of one can serve the others (the
+# domain brief's alliance of property companies). A compound is in the pool once its staff
+# have accepted (``status`` active); an invitation alone shares nothing.
+class Alliance(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    created_by_id: int
+    created_by: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name=False, on_delete=RESTRICT
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "alliance"
+
+
+class AllianceMember(Model):
+    id = fields.IntField(primary_key=True)
+    alliance_id: int
+    community_id: int
+    alliance: fields.ForeignKeyRelation[Alliance] = fields.ForeignKeyField(
+        "core.Alliance", related_name="members", on_delete=CASCADE
+    )
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "core.Community", related_name="alliances", on_delete=RESTRICT
+    )
+    status = fields.CharField(max_length=16)  # invited | active
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "alliance_member"
+        unique_together = (("alliance", "community"),)
 
 
 class Building(Model):
@@ -36,6 +72,8 @@ class Building(Model):
         "core.Community", related_name="buildings", on_delete=RESTRICT
     )
     name = fields.CharField(max_length=32)
+    # The grid cell (网格) the building belongs to; closeness counts a shared grid.
+    grid = fields.CharField(max_length=32, default="")
 
     class Meta:
         table = "building"
@@ -123,6 +161,10 @@ class Volunteer(Model):
         "core.Building", related_name="volunteers", on_delete=RESTRICT, null=True
     )
     active = fields.BooleanField(default=True)
+    # Service line keys the volunteer prefers; an empty list means no preference.
+    preferred_lines: Any = fields.JSONField(default=list)
+    # SHA-256 of the secret in the volunteer's iCal feed address, or NULL for no feed.
+    calendar_token_hash = fields.CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         table = "volunteer"
@@ -135,6 +177,7 @@ class VolunteerSkill(Model):
         "core.Volunteer", related_name="skills", on_delete=CASCADE
     )
     skill = fields.CharField(max_length=64)
+    level = fields.SmallIntField(default=3)  # 1 (learning) .. 5 (expert)
 
     class Meta:
         table = "volunteer_skill"
@@ -169,6 +212,21 @@ class TimeOff(Model):
 
     class Meta:
         table = "time_off"
+
+
+# One-off free time beyond the weekly pattern (a free Saturday morning).
+class ExtraTime(Model):
+    id = fields.IntField(primary_key=True)
+    volunteer_id: int
+    volunteer: fields.ForeignKeyRelation[Volunteer] = fields.ForeignKeyField(
+        "core.Volunteer", related_name="extra_time", on_delete=CASCADE
+    )
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    note = fields.CharField(max_length=200, default="")
+
+    class Meta:
+        table = "extra_time"
 
 
 # Whether a service line is enabled in a community, and its settings there.
@@ -217,7 +275,11 @@ class ServiceRequest(Model):
     seats = fields.SmallIntField()
     filled = fields.SmallIntField(default=0)
     required_skills: Any = fields.JSONField(default=list)
+    # Skills of each seat (a list per seat), e.g. [["driving"], ["carrying"]].
+    seat_skills: Any = fields.JSONField(default=list)
     priority = fields.IntField(default=0)
+    urgent = fields.BooleanField(default=False)
+    declines = fields.SmallIntField(default=0)
     notes = fields.CharField(max_length=500, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -253,6 +315,14 @@ class Offer(Model):
     decline_reason = fields.CharField(max_length=300, default="")
     completed_at = fields.DatetimeField(null=True)
     minutes = fields.IntField(null=True)
+    # Which seat of the request (index into ``seat_skills``).
+    seat = fields.SmallIntField(default=0)
+    # "<request>:<seat>" while the offer holds the seat (accepted or completed), else NULL:
+    # the unique index lets one offer hold a seat even when it was broadcast to several.
+    seat_key = fields.CharField(max_length=32, null=True, unique=True)
+    broadcast = fields.BooleanField(default=False)
+    batch_run_id = fields.IntField(null=True)
+    completed_by_id = fields.IntField(null=True)
 
     class Meta:
         table = "offer"
@@ -325,3 +395,126 @@ class RequestHistory(Model):
 
     class Meta:
         table = "request_history"
+
+
+# Append-only hours ledger. A finished job writes one entry; a correction is a new entry
+# (negative minutes to take time back), never an edit. Where a compound wants approval,
+# entries start ``pending`` and staff approve or reject each once.
+class HoursEntry(Model):
+    id = fields.BigIntField(primary_key=True)
+    volunteer_id: int
+    community_id: int
+    offer_id: int
+    volunteer: fields.ForeignKeyRelation[Volunteer] = fields.ForeignKeyField(
+        "core.Volunteer", related_name="hours", on_delete=RESTRICT
+    )
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "core.Community", related_name=False, on_delete=RESTRICT
+    )
+    offer: fields.ForeignKeyNullableRelation[Offer] = fields.ForeignKeyField(
+        "core.Offer", related_name=False, on_delete=RESTRICT, null=True
+    )
+    line = fields.CharField(max_length=64)
+    worked_on = fields.DateField()  # local date of the work
+    minutes = fields.IntField()
+    kind = fields.CharField(max_length=16)  # job | correction
+    status = fields.CharField(max_length=16)  # pending | approved | rejected
+    note = fields.CharField(max_length=300, default="")
+    created_at = fields.DatetimeField()
+    created_by_id = fields.IntField(null=True)
+    decided_at = fields.DatetimeField(null=True)
+    decided_by_id = fields.IntField(null=True)
+
+    class Meta:
+        table = "hours_entry"
+        indexes = (("community_id", "worked_on"),)
+
+
+# A resident's rating of one volunteer's work on one request (one per offer).
+class Rating(Model):
+    id = fields.IntField(primary_key=True)
+    offer_id: int
+    request_id: int
+    resident_id: int
+    volunteer_id: int
+    offer: fields.OneToOneRelation[Offer] = fields.OneToOneField(
+        "core.Offer", related_name="rating", on_delete=RESTRICT
+    )
+    request: fields.ForeignKeyRelation[ServiceRequest] = fields.ForeignKeyField(
+        "core.ServiceRequest", related_name="ratings", on_delete=RESTRICT
+    )
+    resident: fields.ForeignKeyRelation[Resident] = fields.ForeignKeyField(
+        "core.Resident", related_name="ratings", on_delete=RESTRICT
+    )
+    volunteer: fields.ForeignKeyRelation[Volunteer] = fields.ForeignKeyField(
+        "core.Volunteer", related_name="ratings", on_delete=RESTRICT
+    )
+    community_id = fields.IntField()
+    line = fields.CharField(max_length=64)
+    stars = fields.SmallIntField()
+    comment = fields.CharField(max_length=500, default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "rating"
+
+
+# Something to tell one account: a new offer, a reminder before a job. Written in the
+# transaction that causes it; due ones are handed to delivery plugins by the scheduler,
+# which claims each with one conditional UPDATE (exactly once across processes).
+class Notification(Model):
+    id = fields.BigIntField(primary_key=True)
+    account_id: int
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "core.Account", related_name="notifications", on_delete=CASCADE
+    )
+    kind = fields.CharField(max_length=32)
+    title = fields.CharField(max_length=200)
+    body = fields.CharField(max_length=1000, default="")
+    request_id = fields.IntField(null=True)
+    offer_id = fields.IntField(null=True)
+    # Unique reason, e.g. "reminder:17"; a second write of the same one is ignored.
+    dedupe_key = fields.CharField(max_length=64, unique=True)
+    due_at = fields.DatetimeField()
+    created_at = fields.DatetimeField()
+    delivered_at = fields.DatetimeField(null=True)
+    read_at = fields.DatetimeField(null=True)
+    cancelled = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "notification"
+        indexes = (("delivered_at", "due_at"), ("account_id", "due_at"))
+
+
+# One batch matching run: what went in, what came out, and how long it took.
+class BatchRun(Model):
+    id = fields.IntField(primary_key=True)
+    community_id: int
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "core.Community", related_name="batch_runs", on_delete=RESTRICT
+    )
+    requested_by_id = fields.IntField(null=True)
+    period_start = fields.DatetimeField()
+    period_end = fields.DatetimeField()
+    solver = fields.CharField(max_length=64)
+    inputs: Any = fields.JSONField(default=dict)
+    result: Any = fields.JSONField(default=dict)
+    seats_open = fields.IntField(default=0)
+    seats_filled = fields.IntField(default=0)
+    offers_made = fields.IntField(default=0)
+    duration_ms = fields.FloatField(default=0)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "batch_run"
+
+
+# A lease so that a periodic job runs in one server process at a time: taken and renewed
+# with one conditional UPDATE.
+class SchedulerLease(Model):
+    name = fields.CharField(max_length=64, primary_key=True)
+    holder = fields.CharField(max_length=64)
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "scheduler_lease"

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, time, timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.domain.enums import OfferStatus
 from core.domain.errors import NotFound
-from core.domain.records import ResidentRecord, TimeOffRecord, VolunteerRecord
-from core.domain.time import SLOT, Interval, WeeklyWindow, expand_weekly, subtract, week_start
+from core.domain.records import ExtraTimeRecord, ResidentRecord, TimeOffRecord, VolunteerRecord
+from core.domain.time import (
+    SLOT,
+    Interval,
+    WeeklyWindow,
+    expand_weekly,
+    merge,
+    subtract,
+    week_start,
+)
 from core.matching import Candidate
 from core.storage.models import (
     AvailabilityWindow,
+    Building,
+    ExtraTime,
     Offer,
+    Rating,
     Resident,
     TimeOff,
     Volunteer,
@@ -21,6 +33,9 @@ from core.storage.models import (
     VolunteerSlot,
     VolunteerWeekLoad,
 )
+
+# Misses and declines count half as much after this many days (reliability fades).
+RELIABILITY_HALF_LIFE_DAYS = 60
 
 # -- residents ------------------------------------------------------------------------------
 
@@ -97,11 +112,22 @@ async def create_volunteer(
     )
 
 
-async def set_skills(volunteer_id: int, skills: list[str]) -> None:
+async def set_skills(
+    volunteer_id: int, skills: list[str], levels: dict[str, int] | None = None
+) -> None:
+    levels = levels or {}
     await VolunteerSkill.filter(volunteer_id=volunteer_id).delete()
     await VolunteerSkill.bulk_create(
-        [VolunteerSkill(volunteer_id=volunteer_id, skill=s) for s in sorted(set(skills))]
+        [
+            VolunteerSkill(volunteer_id=volunteer_id, skill=s, level=levels.get(s, 3))
+            for s in sorted(set(skills))
+        ]
     )
+
+
+async def skill_levels(volunteer_id: int) -> dict[str, int]:
+    rows = await VolunteerSkill.filter(volunteer_id=volunteer_id).values_list("skill", "level")
+    return {str(k): int(v) for k, v in rows}
 
 
 async def set_availability(volunteer_id: int, windows: list[WeeklyWindow]) -> None:
@@ -147,6 +173,17 @@ async def delete_time_off(volunteer_id: int, time_off_id: int) -> None:
         raise NotFound(f"time off {time_off_id} not found for volunteer {volunteer_id}")
 
 
+async def add_extra_time(volunteer_id: int, window: Interval, note: str) -> ExtraTime:
+    return await ExtraTime.create(
+        volunteer_id=volunteer_id, starts_at=window.start, ends_at=window.end, note=note
+    )
+
+
+async def delete_extra_time(volunteer_id: int, extra_id: int) -> None:
+    if not await ExtraTime.filter(id=extra_id, volunteer_id=volunteer_id).delete():
+        raise NotFound(f"extra time {extra_id} not found for volunteer {volunteer_id}")
+
+
 async def get_volunteer(volunteer_id: int) -> Volunteer:
     volunteer = await Volunteer.get_or_none(id=volunteer_id).prefetch_related(
         "membership__account", "membership__community", "home_building"
@@ -173,6 +210,7 @@ async def volunteer_record(v: Volunteer) -> VolunteerRecord:
     )
     windows = await AvailabilityWindow.filter(volunteer_id=v.id).order_by("weekday", "start_minute")
     offs = await TimeOff.filter(volunteer_id=v.id).order_by("starts_at")
+    extras = await ExtraTime.filter(volunteer_id=v.id).order_by("starts_at")
     return VolunteerRecord(
         id=v.id,
         account_id=v.membership.account.id,
@@ -181,6 +219,8 @@ async def volunteer_record(v: Volunteer) -> VolunteerRecord:
         party_member=v.party_member,
         active=v.active,
         skills=[str(s) for s in skills],
+        skill_levels=await skill_levels(v.id),
+        preferred_lines=list(v.preferred_lines),
         weekly_cap_hours=v.weekly_cap_minutes / 60,
         home_building=v.home_building.name if v.home_building else None,
         availability=[_weekly(w) for w in windows],
@@ -193,27 +233,45 @@ async def volunteer_record(v: Volunteer) -> VolunteerRecord:
             )
             for t in offs
         ],
+        extra_time=[
+            ExtraTimeRecord(
+                id=t.id,
+                start=t.starts_at.astimezone(zone),
+                end=t.ends_at.astimezone(zone),
+                note=t.note,
+            )
+            for t in extras
+        ],
+        calendar_feed=v.calendar_token_hash is not None,
     )
 
 
 async def load_candidates(
-    community_id: int, zone: ZoneInfo, window: Interval, skills: frozenset[str], exclude: set[int]
+    community_ids: Iterable[int],
+    zones: dict[int, ZoneInfo],
+    window: Interval,
+    skills: frozenset[str],
+    exclude: set[int],
+    *,
+    now: datetime,
+    resident_id: int | None = None,
 ) -> list[Candidate]:
-    """Snapshots of the community's active volunteers who hold every skill in ``skills``."""
+    """Snapshots of the active volunteers of ``community_ids`` (the request's compound and
+    its alliance partners) who hold every skill in ``skills``, as of ``now``."""
     volunteers = (
-        await Volunteer.filter(membership__community_id=community_id, active=True)
+        await Volunteer.filter(membership__community_id__in=list(community_ids), active=True)
         .exclude(id__in=list(exclude) or [0])
         .prefetch_related("membership__account", "home_building")
     )
     if not volunteers:
         return []
     ids = [v.id for v in volunteers]
-    held: dict[int, set[str]] = defaultdict(set)
-    for vid, skill in await VolunteerSkill.filter(volunteer_id__in=ids).values_list(
-        "volunteer_id", "skill"
+    held: dict[int, dict[str, int]] = defaultdict(dict)
+    for vid, skill, level in await VolunteerSkill.filter(volunteer_id__in=ids).values_list(
+        "volunteer_id", "skill", "level"
     ):
-        held[vid].add(skill)
-    volunteers = [v for v in volunteers if skills <= held[v.id]]
+        held[vid][skill] = level
+    volunteers = [v for v in volunteers if skills <= held[v.id].keys()]
     if not volunteers:
         return []
     ids = [v.id for v in volunteers]
@@ -227,6 +285,11 @@ async def load_candidates(
         volunteer_id__in=ids, starts_at__lt=window.end, ends_at__gt=window.start
     ):
         off[t.volunteer_id].append(Interval(t.starts_at, t.ends_at))
+    extra: dict[int, list[Interval]] = defaultdict(list)
+    for x in await ExtraTime.filter(
+        volunteer_id__in=ids, starts_at__lt=window.end, ends_at__gt=window.start
+    ):
+        extra[x.volunteer_id].append(Interval(x.starts_at, x.ends_at))
     busy: dict[int, list[Interval]] = defaultdict(list)
     for account_id, start in await VolunteerSlot.filter(
         account_id__in=accounts, starts_at__gte=window.start, starts_at__lt=window.end
@@ -239,24 +302,97 @@ async def load_candidates(
         request__ends_at__gt=window.start,
     ).values_list("volunteer__membership__account_id", "request__starts_at", "request__ends_at"):
         busy[account_id].append(Interval(start, end))
-    week = week_start(window.start, zone)
-    loads = dict(
-        await VolunteerWeekLoad.filter(volunteer_id__in=ids, week=week).values_list(
-            "volunteer_id", "minutes"
-        )
+
+    # Weekly loads: the request's week (for the cap) and the three before (for fairness).
+    weeks: dict[int, object] = {}
+    loads: dict[tuple[int, object], int] = {}
+    recent: dict[int, int] = defaultdict(int)
+    for v in volunteers:
+        weeks[v.id] = week_start(window.start, zones[v.membership.community_id])
+    earliest = min(weeks.values())  # type: ignore[type-var]
+    for vid, week, minutes in await VolunteerWeekLoad.filter(
+        volunteer_id__in=ids,
+        week__gte=earliest - timedelta(weeks=3),  # type: ignore[operator]
+    ).values_list("volunteer_id", "week", "minutes"):
+        loads[(vid, week)] = minutes
+        if weeks[vid] - timedelta(weeks=3) <= week <= weeks[vid]:  # type: ignore[operator]
+            recent[vid] += minutes
+
+    reliability = await _reliability(ids, now)
+    stars: dict[int, float] = {}
+    if resident_id is not None:
+        given: dict[int, list[int]] = defaultdict(list)
+        for vid, n in await Rating.filter(
+            resident_id=resident_id, volunteer_id__in=ids
+        ).values_list("volunteer_id", "stars"):
+            given[vid].append(n)
+        stars = {vid: sum(ns) / len(ns) for vid, ns in given.items()}
+    grids = dict(
+        await Building.filter(
+            id__in=[v.home_building_id for v in volunteers if v.home_building_id]
+        ).values_list("id", "grid")
     )
+
     span = Interval(window.start - timedelta(days=1), window.end + timedelta(days=1))
-    return [
-        Candidate(
-            volunteer_id=v.id,
-            account_id=v.membership.account.id,
-            name=v.membership.account.name,
-            skills=frozenset(held[v.id]),
-            free=tuple(subtract(expand_weekly(weekly[v.id], zone, span), off[v.id])),
-            busy=tuple(busy[v.membership.account.id]),
-            week_minutes=loads.get(v.id, 0),
-            weekly_cap_minutes=v.weekly_cap_minutes,
-            building=v.home_building.name if v.home_building else None,
+    out = []
+    for v in volunteers:
+        zone = zones[v.membership.community_id]
+        free = merge([*expand_weekly(weekly[v.id], zone, span), *extra[v.id]])
+        out.append(
+            Candidate(
+                volunteer_id=v.id,
+                account_id=v.membership.account.id,
+                community_id=v.membership.community_id,
+                name=v.membership.account.name,
+                skills=frozenset(held[v.id]),
+                levels=dict(held[v.id]),
+                free=tuple(subtract(free, off[v.id])),
+                busy=tuple(busy[v.membership.account.id]),
+                week_minutes=loads.get((v.id, weeks[v.id]), 0),
+                recent_minutes=recent[v.id],
+                weekly_cap_minutes=v.weekly_cap_minutes,
+                building=v.home_building.name if v.home_building else None,
+                grid=str(grids.get(v.home_building_id, "")) if v.home_building_id else "",
+                reliability=reliability.get(v.id, 0.75),
+                resident_stars=stars.get(v.id),
+                preferred_lines=frozenset(v.preferred_lines or ()),
+                party_member=v.party_member,
+            )
         )
-        for v in volunteers
-    ]
+    return out
+
+
+async def _reliability(volunteer_ids: list[int], now: datetime) -> dict[int, float]:
+    """0..1 per volunteer from the last year of offers, each weighted by how recent it is.
+
+    acceptance = (accepted + 1) / (answered + 2), where declines and expiries count against;
+    completion = (completed + 2) / (completed + no-shows + 2); reliability is their mean.
+    The +1/+2 terms are a prior, so a new volunteer starts at 0.75 rather than at an extreme.
+    """
+    counts: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+    rows = await Offer.filter(
+        volunteer_id__in=volunteer_ids,
+        offered_at__gte=now - timedelta(days=365),
+        status__in=[
+            OfferStatus.ACCEPTED,
+            OfferStatus.DECLINED,
+            OfferStatus.EXPIRED,
+            OfferStatus.COMPLETED,
+            OfferStatus.NO_SHOW,
+        ],
+    ).values_list("volunteer_id", "status", "offered_at")
+    for vid, status, at in rows:
+        age = max((now - at).total_seconds() / 86400, 0.0)
+        w = 0.5 ** (age / RELIABILITY_HALF_LIFE_DAYS)
+        c = counts[vid]  # answered, accepted, completed, no-show
+        c[0] += w
+        if status != OfferStatus.DECLINED and status != OfferStatus.EXPIRED:
+            c[1] += w
+        if status == OfferStatus.COMPLETED:
+            c[2] += w
+        if status == OfferStatus.NO_SHOW:
+            c[3] += w
+    return {
+        vid: round(((a + 1) / (n + 2) + (done + 2) / (done + miss + 2)) / 2, 4)
+        for vid, (n, a, done, miss) in counts.items()
+    }

@@ -1,0 +1,140 @@
+"""Notifications: written in the transaction that causes them, delivered by the scheduler."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import cast
+from zoneinfo import ZoneInfo
+
+from core.domain.events import NotificationOut
+from core.domain.policy import CommunitySettings
+from core.storage.models import Notification, Offer, ServiceRequest
+
+
+async def _add(
+    account_id: int,
+    kind: str,
+    key: str,
+    title: str,
+    body: str,
+    due_at: datetime,
+    now: datetime,
+    request_id: int | None,
+    offer_id: int | None,
+) -> None:
+    await Notification.bulk_create(
+        [
+            Notification(
+                account_id=account_id,
+                kind=kind,
+                dedupe_key=key,
+                title=title[:200],
+                body=body[:1000],
+                due_at=due_at,
+                created_at=now,
+                request_id=request_id,
+                offer_id=offer_id,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _when(request: ServiceRequest) -> str:
+    zone = ZoneInfo(request.community.timezone)
+    start = request.starts_at.astimezone(zone)
+    end = request.ends_at.astimezone(zone)
+    return f"{start:%a %d %b %H:%M}-{end:%H:%M}"
+
+
+async def offer_made(offer: Offer, request: ServiceRequest, account_id: int, now: datetime) -> None:
+    place = f" in building {request.building.name}" if request.building else ""
+    await _add(
+        account_id,
+        "offer",
+        f"offer:{offer.id}",
+        f"New {request.line} request for you: {request.service}",
+        f"{_when(request)}{place}. Answer by accepting or declining offer {offer.id}.",
+        now,
+        now,
+        request.id,
+        offer.id,
+    )
+
+
+async def remind(
+    offer: Offer,
+    request: ServiceRequest,
+    account_id: int,
+    policy: CommunitySettings,
+    now: datetime,
+) -> None:
+    due = max(request.starts_at - timedelta(minutes=policy.reminder_minutes_before), now)
+    await _add(
+        account_id,
+        "reminder",
+        f"reminder:{offer.id}",
+        f"Reminder: {request.service} at {_when(request)}",
+        f"You accepted offer {offer.id}. Door and contact are in the offer.",
+        due,
+        now,
+        request.id,
+        offer.id,
+    )
+
+
+async def cancel_for_offer(offer_id: int) -> None:
+    """Withdraw what has not gone out yet (the offer closed, the job was cancelled)."""
+    await Notification.filter(offer_id=offer_id, delivered_at=None).update(cancelled=True)
+
+
+async def due(now: datetime, limit: int) -> list[int]:
+    ids = (
+        await Notification.filter(delivered_at=None, cancelled=False, due_at__lte=now)
+        .order_by("due_at", "id")
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
+    return cast("list[int]", ids)
+
+
+async def claim(notification_id: int, now: datetime) -> bool:
+    """Mark delivered; exactly one caller gets True, across processes."""
+    return bool(
+        await Notification.filter(id=notification_id, delivered_at=None, cancelled=False).update(
+            delivered_at=now
+        )
+    )
+
+
+async def get(notification_id: int) -> Notification | None:
+    return await Notification.get_or_none(id=notification_id)
+
+
+def as_out(n: Notification) -> NotificationOut:
+    return NotificationOut(
+        id=n.id,
+        account_id=n.account_id,
+        kind=n.kind,
+        title=n.title,
+        body=n.body,
+        request_id=n.request_id,
+        offer_id=n.offer_id,
+        due_at=n.due_at,
+    )
+
+
+async def of_account(
+    account_id: int, now: datetime, unread_only: bool, limit: int, offset: int
+) -> list[Notification]:
+    query = Notification.filter(account_id=account_id, due_at__lte=now, cancelled=False)
+    if unread_only:
+        query = query.filter(read_at=None)
+    return await query.order_by("-due_at", "-id").offset(offset).limit(limit)
+
+
+async def mark_read(account_id: int, notification_id: int, now: datetime) -> bool:
+    found = await Notification.filter(id=notification_id, account_id=account_id).exists()
+    if found:
+        await Notification.filter(id=notification_id, read_at=None).update(read_at=now)
+    return found
