@@ -407,6 +407,7 @@ class BookingService:
             exclude,
             now=self.s.clock(),
             resident_id=request.resident_id,
+            request_id=request.id,
         )
 
     async def _fill(

@@ -180,7 +180,8 @@ class PeopleService:
         if skills is not None or levels is not None:
             current = await people.skill_levels(volunteer.id)
             skills = skills if skills is not None else sorted(current)
-            levels = levels if levels is not None else current
+            if levels is None:  # new skills keep the levels they had
+                levels = {k: v for k, v in current.items() if k in skills}
             self._check_levels(skills, levels, "skill_levels")
         async with transaction():
             await people.update_volunteer(volunteer.id, **values)

@@ -255,6 +255,7 @@ async def load_candidates(
     *,
     now: datetime,
     resident_id: int | None = None,
+    request_id: int | None = None,
 ) -> list[Candidate]:
     """Snapshots of the active volunteers of ``community_ids`` (the request's compound and
     its alliance partners) who hold every skill in ``skills``, as of ``now``."""
@@ -295,12 +296,17 @@ async def load_candidates(
         account_id__in=accounts, starts_at__gte=window.start, starts_at__lt=window.end
     ).values_list("account_id", "starts_at"):
         busy[account_id].append(Interval(start.astimezone(UTC), start.astimezone(UTC) + SLOT))
-    for account_id, start, end in await Offer.filter(
+    pending = Offer.filter(
         status=OfferStatus.OFFERED,
         volunteer__membership__account_id__in=accounts,
         request__starts_at__lt=window.end,
         request__ends_at__gt=window.start,
-    ).values_list("volunteer__membership__account_id", "request__starts_at", "request__ends_at"):
+    )
+    if request_id is not None:  # an offer of this very request is not a clash with it
+        pending = pending.exclude(request_id=request_id)
+    for account_id, start, end in await pending.values_list(
+        "volunteer__membership__account_id", "request__starts_at", "request__ends_at"
+    ):
         busy[account_id].append(Interval(start, end))
 
     # Weekly loads: the request's week (for the cap) and the three before (for fairness).
