@@ -6,6 +6,8 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
 
+from core.storage.migration_ops import AddFieldWithDefault
+
 class Migration(migrations.Migration):
     dependencies = [('core', '0001_initial')]
 
@@ -135,69 +137,78 @@ class Migration(migrations.Migration):
             options={'table': 'scheduler_lease', 'app': 'core', 'pk_attr': 'name'},
             bases=['Model'],
         ),
-        ops.AddField(
+        AddFieldWithDefault(
             model_name='Building',
             name='grid',
             field=fields.CharField(default='', max_length=32),
+            sql_default="''",
         ),
-        ops.AddField(
+        AddFieldWithDefault(
             model_name='Community',
             name='settings',
             field=fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
+            sql_default="'{}'",
         ),
         ops.AddField(
             model_name='Offer',
             name='batch_run_id',
             field=fields.IntField(null=True),
         ),
-        ops.AddField(
+        AddFieldWithDefault(
             model_name='Offer',
             name='broadcast',
             field=fields.BooleanField(default=False),
+            sql_default="FALSE",
         ),
         ops.AddField(
             model_name='Offer',
             name='completed_by_id',
             field=fields.IntField(null=True),
         ),
-        ops.AddField(
+        AddFieldWithDefault(
             model_name='Offer',
             name='seat',
             field=fields.SmallIntField(default=0),
+            sql_default="0",
         ),
         ops.AddField(
             model_name='Offer',
             name='seat_key',
             field=fields.CharField(null=True, unique=True, max_length=32),
         ),
-        ops.AddField(
+        AddFieldWithDefault(
             model_name='ServiceRequest',
             name='declines',
             field=fields.SmallIntField(default=0),
+            sql_default="0",
         ),
-        ops.AddField(
+        AddFieldWithDefault(
             model_name='ServiceRequest',
             name='seat_skills',
             field=fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
+            sql_default="'[]'",
         ),
-        ops.AddField(
+        AddFieldWithDefault(
             model_name='ServiceRequest',
             name='urgent',
             field=fields.BooleanField(default=False),
+            sql_default="FALSE",
         ),
         ops.AddField(
             model_name='Volunteer',
             name='calendar_token_hash',
             field=fields.CharField(null=True, unique=True, max_length=64),
         ),
-        ops.AddField(
+        AddFieldWithDefault(
             model_name='Volunteer',
             name='preferred_lines',
             field=fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
+            sql_default="'[]'",
         ),
-        ops.AddField(
+        AddFieldWithDefault(
             model_name='VolunteerSkill',
             name='level',
             field=fields.SmallIntField(default=3),
+            sql_default="3",
         ),
     ]
