@@ -29,3 +29,10 @@ async def test_booking_constraints_exist(api: Api) -> None:
     assert ("volunteer_week_load", ("volunteer_id", "week")) in unique
     assert ("api_token", ("token_hash",)) in unique
     assert ("membership", ("account_id", "community_id", "role")) in unique
+    # One holder per seat, even when an urgent request was broadcast to several.
+    assert ("offer", ("seat_key",)) in unique
+    # One rating per volunteer's work; one reminder per reason; one row per compound.
+    assert ("rating", ("offer_id",)) in unique
+    assert ("notification", ("dedupe_key",)) in unique
+    assert ("alliance_member", ("alliance_id", "community_id")) in unique
+    assert ("volunteer", ("calendar_token_hash",)) in unique
