@@ -309,7 +309,7 @@ class BatchRunRecord(Record, frozen=True):
     community_id: int
     period_start: datetime
     period_end: datetime
-    solver: str
+    solver: str  # which method's assignment was kept: highs, combinatorial (none: no seats)
     seats_open: int
     seats_filled: int
     fill_rate: float

@@ -3,28 +3,30 @@
 The problem: each seat needs one volunteer holding its skills and free for its whole
 window; a volunteer may take many seats, but never two that overlap in time and never more
 minutes in a week than their weekly cap. Maximise first the number of filled seats, then
-the total score.
+the total score. It is not an assignment problem (a volunteer takes several seats, subject
+to interval conflicts and a knapsack-like cap), so min-cost flow and
+``linear_sum_assignment`` are exact only without the conflicts.
 
-Why not a general solver: this is not an assignment problem (a volunteer takes several
-seats, subject to interval conflicts and a knapsack-like weekly cap), so the exact model is
-an integer programme. Measured on this project's 2-core machines (see ``bench/README.md``),
-HiGHS (through ``scipy.optimize.milp``) needs 25-60 s to prove the optimum of one
-compound's week (about 1,000 seats, 200 volunteers) and does not finish a district's week;
-even the LP relaxation of 2,900 seats timed out at 30 s. Min-cost flow and
-``linear_sum_assignment`` are exact only without the time conflicts. So the engine is a
-combinatorial algorithm that is exact on the parts that matter most and measured against
-the proven optimum on the small instance:
+The engine (:func:`core.matching.exact.assign`) runs two methods and keeps the better:
 
-1. **Scarcity-first construction**: seats with the fewest eligible volunteers first (then
-   higher priority, then earlier), each to its best-scored feasible volunteer, with the
-   score lowered by the share of cap that volunteer has taken in this run (spreads hours).
-2. **Augmenting paths**: for every seat still open, look for a chain of moves that frees a
-   volunteer for it: give the seat to volunteer *v*, move the one seat of *v* that clashes
-   to another volunteer, and so on, up to ``depth`` moves. Each success fills one more seat
-   and unfills none, as in bipartite matching's augmenting paths.
+1. this module's combinatorial algorithm, fast at any size (a district's week in about a
+   second per compound):
 
-The benchmark compares this with the proven optimum (HiGHS, benchmark only) and with a
-greedy first-come baseline.
+   * **construction**: shortest seats first (when hours are scarce, as they are, short
+     seats fill more of them), then seats with fewer eligible volunteers, higher priority,
+     earlier; each to its best-scored feasible volunteer, the score lowered by the share of
+     cap that volunteer has taken in this run (spreads hours);
+   * **augmenting paths**: for each seat still open, a chain of moves that frees a
+     volunteer for it (give it to *v*, move *v*'s one clashing seat to another volunteer,
+     and so on, ``depth`` moves deep), as in bipartite matching;
+   * **exchanges**: give an open seat to a volunteer in place of a longer job of theirs,
+     when the longer job moves elsewhere or the freed minutes take another open seat;
+
+2. the integer programme solved by HiGHS (:mod:`core.matching.exact`) within a time limit,
+   which proves the maximum fill of one compound's week in 0.3-3 s here.
+
+The combinatorial part alone reaches about 98% of the proven optimum on the benchmark's
+compounds; with HiGHS in its time limit the engine reaches it (see ``bench/README.md``).
 """
 
 from __future__ import annotations
@@ -155,6 +157,7 @@ def solve(
     *,
     depth: int = 4,
     pairs: list[list[int]] | None = None,
+    exchange: bool = True,
 ) -> Result:
     """Assign seats to volunteers (see the module documentation)."""
     pairs = pairs if pairs is not None else eligible_pairs(seats, volunteers)
@@ -164,7 +167,8 @@ def solve(
     order = sorted(
         range(len(seats)),
         key=lambda si: (
-            len(pairs[si]) * seats[si].minutes,
+            seats[si].minutes,
+            len(pairs[si]),
             -seats[si].priority,
             seats[si].start,
             si,
@@ -188,6 +192,8 @@ def solve(
         if si not in state.holder and _augment(state, pairs, si, depth, {si}, failed):
             augmented += 1
             failed.clear()
+    if exchange:
+        augmented += _exchange(state, pairs, order, depth)
     return Result(
         assignment=dict(state.holder),
         eligible_pairs=sum(len(p) for p in pairs),
@@ -240,6 +246,51 @@ def _augment(
                 state.give(t, vi)
     failed.add((si, depth))
     return False
+
+
+def _exchange(state: _State, pairs: list[list[int]], order: list[int], depth: int) -> int:
+    """Trade one longer job of a volunteer for the open seat plus one more: give the open
+    seat ``si`` to volunteer ``v`` in place of a longer job ``t`` of theirs, then either move
+    ``t`` to someone else or fill the minutes it freed with another open seat of ``v``'s.
+    Undone unless it fills one more seat. Returns how many seats it gained."""
+    seats = state.seats
+    eligible_for: list[list[int]] = [[] for _ in state.volunteers]
+    for si in order:  # shortest first
+        for vi in pairs[si]:
+            eligible_for[vi].append(si)
+    gained = 0
+    for si in order:
+        if si in state.holder:
+            continue
+        placed = False
+        for vi in pairs[si]:
+            clash = state.clashing(vi, si)
+            if len(clash) > 1:
+                continue
+            longer = [t for t in state.jobs[vi] if seats[t].minutes > seats[si].minutes]
+            for t in sorted(longer, key=lambda t: -seats[t].minutes):
+                if (clash and clash[0] != t) or not state.cap_room(vi, si, freed=[t]):
+                    continue
+                state.take(t)
+                state.give(si, vi)
+                if _augment(state, pairs, t, depth, {t, si}, set()):
+                    placed = True
+                else:
+                    for u in eligible_for[vi]:
+                        if u != t and u not in state.holder and not state.clashing(vi, u) and (
+                            state.cap_room(vi, u)
+                        ):
+                            state.give(u, vi)
+                            placed = True
+                            break
+                if placed:
+                    break
+                state.take(si)
+                state.give(t, vi)
+            if placed:
+                gained += 1
+                break
+    return gained
 
 
 def greedy(

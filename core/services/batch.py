@@ -20,6 +20,7 @@ from core.domain.records import BatchAssignment, BatchRunRecord
 from core.domain.time import Interval, week_start
 from core.matching import Candidate, Ranked
 from core.matching import batch as engine
+from core.matching.exact import assign
 from core.services.bookings import seat_skills_of
 from core.services.people import aware
 from core.storage import bookings as store
@@ -30,7 +31,6 @@ from core.storage.models import BatchRun, ServiceRequest
 if TYPE_CHECKING:
     from core.services import Services
 
-SOLVER = "scarcity-first + augmenting paths (core.matching.batch)"
 MAX_SEATS = 20_000
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -142,13 +142,17 @@ class BatchService:
                     ranked[(si, vi)] = self._score(need, c, policy)
                     keep.append(vi)
                 pairs[si] = keep
-            result = engine.solve(
-                seat_objs, vols, lambda si, vi: ranked[(si, vi)].score, pairs=pairs
+            result, method, proven = assign(
+                seat_objs,
+                vols,
+                lambda si, vi: ranked[(si, vi)].score,
+                pairs=pairs,
+                time_limit=policy.batch_time_limit_seconds,
             )
             filled = result.filled
             plan = sorted(result.assignment.items())
         else:
-            plan = []
+            plan, method, proven = [], "none", True
         duration_ms = round((clock.perf_counter() - began) * 1000, 1)
 
         async with transaction():
@@ -157,11 +161,12 @@ class BatchService:
                 requested_by_id=who.account_id if who else None,
                 period_start=start,
                 period_end=end,
-                solver=SOLVER,
+                solver=method,
                 inputs={
                     "requests": len(requests),
                     "seats": len(seats),
                     "volunteers": len(candidates),
+                    "proven_optimal_fill": proven,
                     "request_ids": [r.id for r in requests][:2000],
                 },
                 seats_open=len(seats),
