@@ -394,7 +394,12 @@ class BookingService:
         )
 
     async def candidates_for(
-        self, request: ServiceRequest, exclude: set[int], skills: frozenset[str]
+        self,
+        request: ServiceRequest,
+        exclude: set[int],
+        skills: frozenset[str],
+        *,
+        only_free: bool = False,
     ) -> list[Candidate]:
         """Candidates from the request's compound and its alliance partners."""
         pool = await communities.pool_ids(request.community_id)
@@ -408,6 +413,7 @@ class BookingService:
             now=self.s.clock(),
             resident_id=request.resident_id,
             request_id=request.id,
+            only_free=only_free,
         )
 
     async def _fill(
@@ -429,7 +435,7 @@ class BookingService:
             skills = seat_skills_of(request)
             common = frozenset.intersection(*(skills[i] for i in open_seats))
             candidates = await self.candidates_for(
-                request, await store.offered_volunteer_ids(request.id), common
+                request, await store.offered_volunteer_ids(request.id), common, only_free=True
             )
             used: set[int] = set()
             for seat in open_seats:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from tortoise.expressions import Q, Subquery
 
 from core.domain.enums import OfferStatus
 from core.domain.errors import NotFound
@@ -22,7 +24,6 @@ from core.domain.time import (
 from core.matching import Candidate
 from core.storage.models import (
     AvailabilityWindow,
-    Building,
     ExtraTime,
     Offer,
     Rating,
@@ -246,6 +247,18 @@ async def volunteer_record(v: Volunteer) -> VolunteerRecord:
     )
 
 
+def _wall_window(window: Interval, zone: ZoneInfo) -> tuple[int, int, int] | None:
+    """(weekday, start minute, end minute) of ``window`` in local wall time, or None when it
+    does not fall within one local day."""
+    start, end = window.start.astimezone(zone), window.end.astimezone(zone)
+    end_minute = end.hour * 60 + end.minute
+    if end.date() != start.date():
+        if end.date() != start.date() + timedelta(days=1) or end_minute != 0:
+            return None
+        end_minute = 24 * 60
+    return start.weekday(), start.hour * 60 + start.minute, end_minute
+
+
 async def load_candidates(
     community_ids: Iterable[int],
     zones: dict[int, ZoneInfo],
@@ -256,41 +269,88 @@ async def load_candidates(
     now: datetime,
     resident_id: int | None = None,
     request_id: int | None = None,
+    only_free: bool = False,
 ) -> list[Candidate]:
     """Snapshots of the active volunteers of ``community_ids`` (the request's compound and
-    its alliance partners) who hold every skill in ``skills``, as of ``now``."""
-    volunteers = (
-        await Volunteer.filter(membership__community_id__in=list(community_ids), active=True)
-        .exclude(id__in=list(exclude) or [0])
-        .prefetch_related("membership__account", "home_building")
+    its alliance partners) who hold every skill in ``skills``, as of ``now``.
+
+    ``only_free`` (instant matching) first narrows the pool in SQL to volunteers whose weekly
+    pattern or one-off extra time covers the whole window, so a booking reads a few hundred
+    rows, not the whole pool; staff's explanations and batch runs load everyone.
+    """
+    pool = list(community_ids)
+    query = Volunteer.filter(membership__community_id__in=pool, active=True).exclude(
+        id__in=list(exclude) or [0]
     )
-    if not volunteers:
+    walls: dict[str, tuple[int, int, int] | None] = {}
+    if only_free:
+        for c in pool:
+            walls[zones[c].key] = _wall_window(window, zones[c])
+        # A window across local midnight: no shortcut, expand the patterns below.
+        only_free = all(w is not None for w in walls.values())
+    for skill in sorted(skills):  # every required skill, in SQL
+        query = query.filter(
+            id__in=Subquery(VolunteerSkill.filter(skill=skill).values("volunteer_id"))
+        )
+    if only_free:
+        covered = Q()
+        for key, wall in walls.items():
+            assert wall is not None
+            weekday, start_minute, end_minute = wall
+            cids = [c for c in pool if zones[c].key == key]
+            covered |= Q(
+                id__in=Subquery(
+                    AvailabilityWindow.filter(
+                        weekday=weekday,
+                        start_minute__lte=start_minute,
+                        end_minute__gte=end_minute,
+                    ).values("volunteer_id")
+                ),
+                membership__community_id__in=cids,
+            )
+        covered |= Q(
+            id__in=Subquery(
+                ExtraTime.filter(starts_at__lte=window.start, ends_at__gte=window.end).values(
+                    "volunteer_id"
+                )
+            )
+        )
+        query = query.filter(covered)
+    rows = await query.values_list(
+        "id",
+        "membership__account_id",
+        "membership__community_id",
+        "membership__account__name",
+        "home_building__name",
+        "home_building__grid",
+        "weekly_cap_minutes",
+        "preferred_lines",
+        "party_member",
+    )
+    if not rows:
         return []
-    ids = [v.id for v in volunteers]
+    ids = [r[0] for r in rows]
+    accounts = [r[1] for r in rows]
     held: dict[int, dict[str, int]] = defaultdict(dict)
     for vid, skill, level in await VolunteerSkill.filter(volunteer_id__in=ids).values_list(
         "volunteer_id", "skill", "level"
     ):
         held[vid][skill] = level
-    volunteers = [v for v in volunteers if skills <= held[v.id].keys()]
-    if not volunteers:
-        return []
-    ids = [v.id for v in volunteers]
-    accounts = [v.membership.account.id for v in volunteers]
 
-    weekly: dict[int, list[WeeklyWindow]] = defaultdict(list)
-    for w in await AvailabilityWindow.filter(volunteer_id__in=ids):
-        weekly[w.volunteer_id].append(_weekly(w))
     off: dict[int, list[Interval]] = defaultdict(list)
-    for t in await TimeOff.filter(
+    for vid, start, end in await TimeOff.filter(
         volunteer_id__in=ids, starts_at__lt=window.end, ends_at__gt=window.start
-    ):
-        off[t.volunteer_id].append(Interval(t.starts_at, t.ends_at))
+    ).values_list("volunteer_id", "starts_at", "ends_at"):
+        off[vid].append(Interval(start, end))
     extra: dict[int, list[Interval]] = defaultdict(list)
-    for x in await ExtraTime.filter(
+    for vid, start, end in await ExtraTime.filter(
         volunteer_id__in=ids, starts_at__lt=window.end, ends_at__gt=window.start
-    ):
-        extra[x.volunteer_id].append(Interval(x.starts_at, x.ends_at))
+    ).values_list("volunteer_id", "starts_at", "ends_at"):
+        extra[vid].append(Interval(start, end))
+    weekly: dict[int, list[WeeklyWindow]] = defaultdict(list)
+    if not only_free:
+        for w in await AvailabilityWindow.filter(volunteer_id__in=ids):
+            weekly[w.volunteer_id].append(_weekly(w))
     busy: dict[int, list[Interval]] = defaultdict(list)
     for account_id, start in await VolunteerSlot.filter(
         account_id__in=accounts, starts_at__gte=window.start, starts_at__lt=window.end
@@ -310,18 +370,15 @@ async def load_candidates(
         busy[account_id].append(Interval(start, end))
 
     # Weekly loads: the request's week (for the cap) and the three before (for fairness).
-    weeks: dict[int, object] = {}
-    loads: dict[tuple[int, object], int] = {}
+    weeks = {r[0]: week_start(window.start, zones[r[2]]) for r in rows}
+    earliest = min(weeks.values())
+    loads: dict[tuple[int, date], int] = {}
     recent: dict[int, int] = defaultdict(int)
-    for v in volunteers:
-        weeks[v.id] = week_start(window.start, zones[v.membership.community_id])
-    earliest = min(weeks.values())  # type: ignore[type-var]
     for vid, week, minutes in await VolunteerWeekLoad.filter(
-        volunteer_id__in=ids,
-        week__gte=earliest - timedelta(weeks=3),  # type: ignore[operator]
+        volunteer_id__in=ids, week__gte=earliest - timedelta(weeks=3)
     ).values_list("volunteer_id", "week", "minutes"):
         loads[(vid, week)] = minutes
-        if weeks[vid] - timedelta(weeks=3) <= week <= weeks[vid]:  # type: ignore[operator]
+        if weeks[vid] - timedelta(weeks=3) <= week <= weeks[vid]:
             recent[vid] += minutes
 
     reliability = await _reliability(ids, now)
@@ -333,36 +390,33 @@ async def load_candidates(
         ).values_list("volunteer_id", "stars"):
             given[vid].append(n)
         stars = {vid: sum(ns) / len(ns) for vid, ns in given.items()}
-    grids = dict(
-        await Building.filter(
-            id__in=[v.home_building_id for v in volunteers if v.home_building_id]
-        ).values_list("id", "grid")
-    )
 
     span = Interval(window.start - timedelta(days=1), window.end + timedelta(days=1))
     out = []
-    for v in volunteers:
-        zone = zones[v.membership.community_id]
-        free = merge([*expand_weekly(weekly[v.id], zone, span), *extra[v.id]])
+    for vid, account_id, cid, name, building, grid, cap, prefers, party in rows:
+        if only_free:  # the SQL above proved the weekly pattern (or extra time) covers it
+            free = merge([window, *extra[vid]])
+        else:
+            free = merge([*expand_weekly(weekly[vid], zones[cid], span), *extra[vid]])
         out.append(
             Candidate(
-                volunteer_id=v.id,
-                account_id=v.membership.account.id,
-                community_id=v.membership.community_id,
-                name=v.membership.account.name,
-                skills=frozenset(held[v.id]),
-                levels=dict(held[v.id]),
-                free=tuple(subtract(free, off[v.id])),
-                busy=tuple(busy[v.membership.account.id]),
-                week_minutes=loads.get((v.id, weeks[v.id]), 0),
-                recent_minutes=recent[v.id],
-                weekly_cap_minutes=v.weekly_cap_minutes,
-                building=v.home_building.name if v.home_building else None,
-                grid=str(grids.get(v.home_building_id, "")) if v.home_building_id else "",
-                reliability=reliability.get(v.id, 0.75),
-                resident_stars=stars.get(v.id),
-                preferred_lines=frozenset(v.preferred_lines or ()),
-                party_member=v.party_member,
+                volunteer_id=vid,
+                account_id=account_id,
+                community_id=cid,
+                name=name,
+                skills=frozenset(held[vid]),
+                levels=dict(held[vid]),
+                free=tuple(subtract(free, off[vid])),
+                busy=tuple(busy[account_id]),
+                week_minutes=loads.get((vid, weeks[vid]), 0),
+                recent_minutes=recent[vid],
+                weekly_cap_minutes=cap,
+                building=building,
+                grid=grid or "",
+                reliability=reliability.get(vid, 0.75),
+                resident_stars=stars.get(vid),
+                preferred_lines=frozenset(prefers or ()),
+                party_member=bool(party),
             )
         )
     return out
