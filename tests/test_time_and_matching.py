@@ -161,6 +161,9 @@ def test_every_score_part_and_per_compound_weights() -> None:
 
 
 class _Hooks:
+    vets = True
+    adjusts = True
+
     def vetoes(self, need: Need, candidate: Candidate) -> list[str]:
         return ["not vetted"] if candidate.volunteer_id == 1 else []
 

@@ -20,6 +20,7 @@ minutes this week, then the lowest volunteer id, so the order is deterministic.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -38,6 +39,16 @@ class Ranked(msgspec.Struct, frozen=True, kw_only=True):
 class MatchHooks(Protocol):
     """What plugins contribute to matching (the plugin host implements it)."""
 
+    @property
+    def vets(self) -> bool:
+        """Whether any plugin implements ``veto_candidate`` (the calls are skipped if not)."""
+        ...
+
+    @property
+    def adjusts(self) -> bool:
+        """Whether any plugin implements ``adjust_score``."""
+        ...
+
     def vetoes(self, need: Need, candidate: Candidate) -> list[str]: ...
 
     def adjustments(self, need: Need, candidate: Candidate) -> dict[str, float]: ...
@@ -50,12 +61,16 @@ class Matcher(Protocol):
         candidates: Iterable[Candidate],
         weights: Weights | None = None,
         hooks: MatchHooks | None = None,
+        limit: int | None = None,
     ) -> list[Ranked]:
-        """Eligible candidates, best first."""
+        """Eligible candidates, best first (the best ``limit`` of them if given)."""
         ...
 
 
-def score_parts(need: Need, candidate: Candidate, weights: Weights) -> dict[str, float]:
+PARTS = ("fairness", "closeness", "skill", "reliability", "rating", "preference")
+
+
+def _parts(need: Need, candidate: Candidate, weights: Weights) -> tuple[float, ...]:
     cap = max(candidate.weekly_cap_minutes * 4, 1)
     recent = min(candidate.recent_minutes / cap, 1.0)
     same_place = candidate.community_id == need.community_id
@@ -65,19 +80,26 @@ def score_parts(need: Need, candidate: Candidate, weights: Weights) -> dict[str,
         near = 0.5
     else:
         near = 0.0
-    levels = [candidate.levels.get(s, 3) for s in need.skills]
-    skill = sum(levels) / (5 * len(levels)) if levels else 0.0
+    if need.skills:
+        levels = candidate.levels
+        skill = sum(levels.get(s, 3) for s in need.skills) / (5 * len(need.skills))
+    else:
+        skill = 0.0
     stars = candidate.resident_stars
     rating = (stars - 3) / 2 if stars is not None else 0.0
     prefers = 1.0 if need.line and need.line in candidate.preferred_lines else 0.0
-    return {
-        "fairness": round(weights.fairness * (1.0 - recent), 4),
-        "closeness": round(weights.closeness * near, 4),
-        "skill": round(weights.skill * skill, 4),
-        "reliability": round(weights.reliability * candidate.reliability, 4),
-        "rating": round(weights.rating * rating, 4),
-        "preference": round(weights.preference * prefers, 4),
-    }
+    return (
+        round(weights.fairness * (1.0 - recent), 4),
+        round(weights.closeness * near, 4),
+        round(weights.skill * skill, 4),
+        round(weights.reliability * candidate.reliability, 4),
+        round(weights.rating * rating, 4),
+        round(weights.preference * prefers, 4),
+    )
+
+
+def score_parts(need: Need, candidate: Candidate, weights: Weights) -> dict[str, float]:
+    return dict(zip(PARTS, _parts(need, candidate, weights), strict=True))
 
 
 class ScoringMatcher:
@@ -92,7 +114,7 @@ class ScoringMatcher:
         hooks: MatchHooks | None = None,
     ) -> Ranked:
         breakdown = score_parts(need, candidate, weights or self.weights)
-        if hooks is not None:
+        if hooks is not None and hooks.adjusts:
             for key, value in hooks.adjustments(need, candidate).items():
                 breakdown[key] = round(breakdown.get(key, 0.0) + value, 4)
         return Ranked(
@@ -105,11 +127,19 @@ class ScoringMatcher:
         candidates: Iterable[Candidate],
         weights: Weights | None = None,
         hooks: MatchHooks | None = None,
+        limit: int | None = None,
     ) -> list[Ranked]:
-        ranked = [
-            self.score(need, c, weights, hooks)
-            for c in candidates
-            if not ineligibility(need, c) and not (hooks and hooks.vetoes(need, c))
-        ]
-        ranked.sort(key=lambda r: (-r.score, r.candidate.week_minutes, r.candidate.volunteer_id))
-        return ranked
+        """Eligible candidates, best first (the best ``limit`` of them if given). Ties go
+        to fewer accepted minutes this week, then the lower volunteer id."""
+        weights = weights or self.weights
+        vetoes = hooks.vetoes if hooks is not None and hooks.vets else None
+        adjustments = hooks.adjustments if hooks is not None and hooks.adjusts else None
+        keyed: list[tuple[float, int, int, Candidate]] = []
+        for c in candidates:
+            if ineligibility(need, c) or (vetoes is not None and vetoes(need, c)):
+                continue
+            parts = _parts(need, c, weights)
+            extra = sum(adjustments(need, c).values()) if adjustments is not None else 0.0
+            keyed.append((-round(sum(parts) + extra, 4), c.week_minutes, c.volunteer_id, c))
+        best = heapq.nsmallest(limit, keyed) if limit is not None else sorted(keyed)
+        return [self.score(need, c, weights, hooks) for *_, c in best]

@@ -109,6 +109,14 @@ class PluginHost:
             problems.extend(result or ())
         return problems
 
+    @property
+    def vets(self) -> bool:
+        return bool(self._pm.hook.veto_candidate.get_hookimpls())
+
+    @property
+    def adjusts(self) -> bool:
+        return bool(self._pm.hook.adjust_score.get_hookimpls())
+
     def vetoes(self, need: Need, candidate: Candidate) -> list[str]:
         return [r for r in self._pm.hook.veto_candidate(need=need, candidate=candidate) if r]
 

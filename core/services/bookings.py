@@ -445,7 +445,8 @@ class BookingService:
                     [c for c in candidates if c.volunteer_id not in used],
                     policy.weights,
                     self.s.host,
-                )[:per_seat]
+                    limit=per_seat,
+                )
                 for choice in ranked:
                     used.add(choice.candidate.volunteer_id)
                     events.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q, Subquery
@@ -25,15 +25,12 @@ from core.matching import Candidate
 from core.storage.models import (
     AvailabilityWindow,
     ExtraTime,
-    Offer,
-    Rating,
     Resident,
     TimeOff,
     Volunteer,
     VolunteerSkill,
-    VolunteerSlot,
-    VolunteerWeekLoad,
 )
+from core.storage.raw import Raw, as_date, as_datetime, ints
 
 # Misses and declines count half as much after this many days (reliability fades).
 RELIABILITY_HALF_LIFE_DAYS = 60
@@ -331,63 +328,85 @@ async def load_candidates(
         return []
     ids = [r[0] for r in rows]
     accounts = [r[1] for r in rows]
+    ids = [r[0] for r in rows]
+    accounts = [r[1] for r in rows]
+    raw = Raw()
     held: dict[int, dict[str, int]] = defaultdict(dict)
-    for vid, skill, level in await VolunteerSkill.filter(volunteer_id__in=ids).values_list(
-        "volunteer_id", "skill", "level"
+    for vid, skill, level in await raw.rows(
+        "SELECT volunteer_id, skill, level FROM volunteer_skill "
+        f"WHERE volunteer_id IN ({ints(ids)})"
     ):
         held[vid][skill] = level
+    rows = [r for r in rows if skills <= held[r[0]].keys()]
+    if not rows:
+        return []
+    ids = [r[0] for r in rows]
+    accounts = [r[1] for r in rows]
+    id_list, account_list = ints(ids), ints(accounts)
+    lo, hi = raw.when(window.start), raw.when(window.end)
+    p1, p2 = raw.param(1), raw.param(2)
 
     off: dict[int, list[Interval]] = defaultdict(list)
-    for vid, start, end in await TimeOff.filter(
-        volunteer_id__in=ids, starts_at__lt=window.end, ends_at__gt=window.start
-    ).values_list("volunteer_id", "starts_at", "ends_at"):
-        off[vid].append(Interval(start, end))
+    for vid, start, end in await raw.rows(
+        f"SELECT volunteer_id, starts_at, ends_at FROM time_off WHERE volunteer_id IN "
+        f"({id_list}) AND starts_at < {p1} AND ends_at > {p2}",
+        [hi, lo],
+    ):
+        off[vid].append(Interval(as_datetime(start), as_datetime(end)))
     extra: dict[int, list[Interval]] = defaultdict(list)
-    for vid, start, end in await ExtraTime.filter(
-        volunteer_id__in=ids, starts_at__lt=window.end, ends_at__gt=window.start
-    ).values_list("volunteer_id", "starts_at", "ends_at"):
-        extra[vid].append(Interval(start, end))
+    for vid, start, end in await raw.rows(
+        f"SELECT volunteer_id, starts_at, ends_at FROM extra_time WHERE volunteer_id IN "
+        f"({id_list}) AND starts_at < {p1} AND ends_at > {p2}",
+        [hi, lo],
+    ):
+        extra[vid].append(Interval(as_datetime(start), as_datetime(end)))
     weekly: dict[int, list[WeeklyWindow]] = defaultdict(list)
     if not only_free:
         for w in await AvailabilityWindow.filter(volunteer_id__in=ids):
             weekly[w.volunteer_id].append(_weekly(w))
     busy: dict[int, list[Interval]] = defaultdict(list)
-    for account_id, start in await VolunteerSlot.filter(
-        account_id__in=accounts, starts_at__gte=window.start, starts_at__lt=window.end
-    ).values_list("account_id", "starts_at"):
-        busy[account_id].append(Interval(start.astimezone(UTC), start.astimezone(UTC) + SLOT))
-    pending = Offer.filter(
-        status=OfferStatus.OFFERED,
-        volunteer__membership__account_id__in=accounts,
-        request__starts_at__lt=window.end,
-        request__ends_at__gt=window.start,
-    )
-    if request_id is not None:  # an offer of this very request is not a clash with it
-        pending = pending.exclude(request_id=request_id)
-    for account_id, start, end in await pending.values_list(
-        "volunteer__membership__account_id", "request__starts_at", "request__ends_at"
+    for account_id, start in await raw.rows(
+        f"SELECT account_id, starts_at FROM volunteer_slot WHERE account_id IN "
+        f"({account_list}) AND starts_at >= {p1} AND starts_at < {p2}",
+        [lo, hi],
     ):
-        busy[account_id].append(Interval(start, end))
+        begin = as_datetime(start)
+        busy[account_id].append(Interval(begin, begin + SLOT))
+    not_this = f" AND o.request_id <> {int(request_id)}" if request_id is not None else ""
+    for account_id, start, end in await raw.rows(
+        "SELECT m.account_id, r.starts_at, r.ends_at FROM offer o "
+        "JOIN volunteer v ON v.id = o.volunteer_id "
+        "JOIN membership m ON m.id = v.membership_id "
+        "JOIN service_request r ON r.id = o.request_id "
+        f"WHERE o.status = {p1} AND o.volunteer_id IN ({id_list}) "
+        f"AND r.starts_at < {p2} AND r.ends_at > {raw.param(3)}{not_this}",
+        [OfferStatus.OFFERED.value, hi, lo],
+    ):
+        busy[account_id].append(Interval(as_datetime(start), as_datetime(end)))
 
     # Weekly loads: the request's week (for the cap) and the three before (for fairness).
     weeks = {r[0]: week_start(window.start, zones[r[2]]) for r in rows}
     earliest = min(weeks.values())
     loads: dict[tuple[int, date], int] = {}
     recent: dict[int, int] = defaultdict(int)
-    for vid, week, minutes in await VolunteerWeekLoad.filter(
-        volunteer_id__in=ids, week__gte=earliest - timedelta(weeks=3)
-    ).values_list("volunteer_id", "week", "minutes"):
+    for vid, raw_week, minutes in await raw.rows(
+        f"SELECT volunteer_id, week, minutes FROM volunteer_week_load WHERE volunteer_id IN "
+        f"({id_list}) AND week >= {p1}",
+        [raw.day(earliest - timedelta(weeks=3))],
+    ):
+        week = as_date(raw_week)
         loads[(vid, week)] = minutes
         if weeks[vid] - timedelta(weeks=3) <= week <= weeks[vid]:
             recent[vid] += minutes
 
-    reliability = await _reliability(ids, now)
+    reliability = await _reliability(raw, id_list, now)
     stars: dict[int, float] = {}
     if resident_id is not None:
         given: dict[int, list[int]] = defaultdict(list)
-        for vid, n in await Rating.filter(
-            resident_id=resident_id, volunteer_id__in=ids
-        ).values_list("volunteer_id", "stars"):
+        for vid, n in await raw.rows(
+            f"SELECT volunteer_id, stars FROM rating WHERE resident_id = {int(resident_id)} "
+            f"AND volunteer_id IN ({id_list})"
+        ):
             given[vid].append(n)
         stars = {vid: sum(ns) / len(ns) for vid, ns in given.items()}
 
@@ -422,7 +441,7 @@ async def load_candidates(
     return out
 
 
-async def _reliability(volunteer_ids: list[int], now: datetime) -> dict[int, float]:
+async def _reliability(raw: Raw, id_list: str, now: datetime) -> dict[int, float]:
     """0..1 per volunteer from the last year of offers, each weighted by how recent it is.
 
     acceptance = (accepted + 1) / (answered + 2), where declines and expiries count against;
@@ -430,19 +449,21 @@ async def _reliability(volunteer_ids: list[int], now: datetime) -> dict[int, flo
     The +1/+2 terms are a prior, so a new volunteer starts at 0.75 rather than at an extreme.
     """
     counts: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
-    rows = await Offer.filter(
-        volunteer_id__in=volunteer_ids,
-        offered_at__gte=now - timedelta(days=365),
-        status__in=[
-            OfferStatus.ACCEPTED,
-            OfferStatus.DECLINED,
-            OfferStatus.EXPIRED,
-            OfferStatus.COMPLETED,
-            OfferStatus.NO_SHOW,
-        ],
-    ).values_list("volunteer_id", "status", "offered_at")
+    answered = (
+        OfferStatus.ACCEPTED,
+        OfferStatus.DECLINED,
+        OfferStatus.EXPIRED,
+        OfferStatus.COMPLETED,
+        OfferStatus.NO_SHOW,
+    )
+    marks = ",".join(raw.param(n) for n in range(2, len(answered) + 2))
+    rows = await raw.rows(
+        f"SELECT volunteer_id, status, offered_at FROM offer WHERE volunteer_id IN ({id_list}) "
+        f"AND offered_at >= {raw.param(1)} AND status IN ({marks})",
+        [raw.when(now - timedelta(days=365)), *(s.value for s in answered)],
+    )
     for vid, status, at in rows:
-        age = max((now - at).total_seconds() / 86400, 0.0)
+        age = max((now - as_datetime(at)).total_seconds() / 86400, 0.0)
         w = 0.5 ** (age / RELIABILITY_HALF_LIFE_DAYS)
         c = counts[vid]  # answered, accepted, completed, no-show
         c[0] += w
