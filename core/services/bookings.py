@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from core.services import Services
 
 MAX_PAGE = 200
+# Offer states in which an offer occupies its seat (no second offer is made for it).
+SEAT_HOLDING = {OfferStatus.OFFERED, OfferStatus.ACCEPTED, OfferStatus.COMPLETED}
 # Urgent requests rank above every ordinary one in queues and sweeps.
 URGENT_PRIORITY = 1000
 
@@ -371,9 +373,7 @@ class BookingService:
 
     async def _open_seats(self, request: ServiceRequest) -> list[int]:
         """Seats neither held (accepted or done) nor under an offer still out."""
-        taken = await store.seats_with_offers(
-            request.id, {OfferStatus.OFFERED, OfferStatus.ACCEPTED, OfferStatus.COMPLETED}
-        )
+        taken = await store.seats_with_offers(request.id, SEAT_HOLDING)
         return [i for i in range(request.seats) if i not in taken]
 
     def _need(self, request: ServiceRequest, seat: int, skills: frozenset[str]) -> Need:
@@ -403,7 +403,10 @@ class BookingService:
     ) -> list[Candidate]:
         """Candidates from the request's compound and its alliance partners."""
         pool = await communities.pool_ids(request.community_id)
-        zones = {c: ZoneInfo(tz) for c, tz in (await communities.zones(pool)).items()}
+        if pool == [request.community_id]:
+            zones = {request.community_id: ZoneInfo(request.community.timezone)}
+        else:
+            zones = {c: ZoneInfo(tz) for c, tz in (await communities.zones(pool)).items()}
         return await people.load_candidates(
             pool,
             zones,
@@ -427,16 +430,17 @@ class BookingService:
         policy = decode_settings(request.community.settings)
         events: list[RequestEvent] = []
         escalated = request.declines >= policy.escalate_after_declines
-        open_seats = [] if escalated else await self._open_seats(request)
+        offers = await store.offer_summary(request.id)  # (volunteer, seat, status) each
+        busy_seats = {seat for _, seat, status in offers if status in SEAT_HOLDING}
+        open_seats = [] if escalated else [i for i in range(request.seats) if i not in busy_seats]
+        pending = sum(1 for *_, status in offers if status == OfferStatus.OFFERED)
         window = store.window_of(request)
-        made = 0
         if open_seats and window.start > now:
             per_seat = policy.broadcast_top_n if request.urgent else 1
             skills = seat_skills_of(request)
             common = frozenset.intersection(*(skills[i] for i in open_seats))
-            candidates = await self.candidates_for(
-                request, await store.offered_volunteer_ids(request.id), common, only_free=True
-            )
+            already = {vid for vid, *_ in offers}
+            candidates = await self.candidates_for(request, already, common, only_free=True)
             used: set[int] = set()
             for seat in open_seats:
                 need = self._need(request, seat, skills[seat])
@@ -454,8 +458,7 @@ class BookingService:
                             request, choice, seat, now, policy, actor_id, broadcast=per_seat > 1
                         )
                     )
-                    made += 1
-        pending = await store.count_offers(request.id, OfferStatus.OFFERED)
+                    pending += 1
         if pending == 0 and request.filled < request.seats:
             before = request.status
             note = (

@@ -218,6 +218,12 @@ async def seats_with_offers(request_id: int, statuses: set[OfferStatus]) -> set[
     return set(cast("list[int]", seats))
 
 
+async def offer_summary(request_id: int) -> list[tuple[int, int, OfferStatus]]:
+    """(volunteer id, seat, status) of every offer ever made for the request."""
+    rows = await Offer.filter(request_id=request_id).values_list("volunteer_id", "seat", "status")
+    return [(int(v), int(seat), OfferStatus(st)) for v, seat, st in rows]
+
+
 async def count_decline(request_id: int) -> None:
     await ServiceRequest.filter(id=request_id).update(declines=F("declines") + 1)
 

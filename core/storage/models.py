@@ -182,6 +182,7 @@ class VolunteerSkill(Model):
     class Meta:
         table = "volunteer_skill"
         unique_together = (("volunteer", "skill"),)
+        indexes = (("skill", "volunteer_id"),)  # who holds a skill (instant matching)
 
 
 # Weekly recurring free time in the community's local wall time.
@@ -198,6 +199,8 @@ class AvailabilityWindow(Model):
 
     class Meta:
         table = "availability_window"
+        # Who is free for a window on a weekday (instant matching).
+        indexes = (("weekday", "start_minute", "end_minute", "volunteer_id"),)
 
 
 class TimeOff(Model):

@@ -414,7 +414,7 @@ async def load_candidates(
     out = []
     for vid, account_id, cid, name, building, grid, cap, prefers, party in rows:
         if only_free:  # the SQL above proved the weekly pattern (or extra time) covers it
-            free = merge([window, *extra[vid]])
+            free = merge([window, *extra[vid]]) if vid in extra else [window]
         else:
             free = merge([*expand_weekly(weekly[vid], zones[cid], span), *extra[vid]])
         out.append(
@@ -425,7 +425,7 @@ async def load_candidates(
                 name=name,
                 skills=frozenset(held[vid]),
                 levels=dict(held[vid]),
-                free=tuple(subtract(free, off[vid])),
+                free=tuple(subtract(free, off[vid]) if vid in off else free),
                 busy=tuple(busy[account_id]),
                 week_minutes=loads.get((vid, weeks[vid]), 0),
                 recent_minutes=recent[vid],

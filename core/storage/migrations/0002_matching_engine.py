@@ -211,4 +211,12 @@ class Migration(migrations.Migration):
             field=fields.SmallIntField(default=3),
             sql_default="3",
         ),
+        ops.AddIndex(
+            model_name='AvailabilityWindow',
+            index=Index(fields=['weekday', 'start_minute', 'end_minute', 'volunteer_id']),
+        ),
+        ops.AddIndex(
+            model_name='VolunteerSkill',
+            index=Index(fields=['skill', 'volunteer_id']),
+        ),
     ]
