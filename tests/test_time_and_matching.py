@@ -177,3 +177,20 @@ def test_plugin_vetoes_and_adjustments_in_ranking() -> None:
     )
     assert [r.candidate.volunteer_id for r in ranked] == [3, 2]
     assert ranked[0].breakdown["plugin_bonus"] == 10.0
+
+
+def test_reliability_record_fades_by_half_every_sixty_days() -> None:
+    from core.storage.people import _weight, reliability
+
+    now = datetime(2026, 11, 21, tzinfo=UTC)
+    scale = 1 / _weight(now)
+    assert reliability(0, 0, 0, 0, scale) == 0.75  # a newcomer
+    fresh_miss = reliability(0, 0, 0, _weight(now), scale)
+    old_miss = reliability(0, 0, 0, _weight(now - timedelta(days=120)), scale)  # counts 1/4
+    assert fresh_miss == round((0.5 + 2 / 3) / 2, 4)
+    assert old_miss == round((0.5 + 2 / 2.25) / 2, 4)
+    # Ten accepted and completed offers a year ago weigh less than two this week.
+    year = _weight(now - timedelta(days=365))
+    assert reliability(10 * year, 10 * year, 10 * year, 0, scale) < reliability(
+        2 * _weight(now), 2 * _weight(now), 2 * _weight(now), 0, scale
+    )

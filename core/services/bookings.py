@@ -594,6 +594,7 @@ class BookingService:
         async with transaction():
             if not await store.take_offer_seat(offer, now):
                 raise Conflict(self._why_closed(await store.get_offer(offer.id)))
+            await people.count_answer(volunteer.id, now, answered=True, accepted=True)
             if not await store.claim_seat(request.id):
                 raise Conflict(f"request {request.id} needs no more volunteers")
             if not await store.take_week_minutes(volunteer, window, zone):
@@ -669,6 +670,7 @@ class BookingService:
                 decline_reason=cmd.reason,
             ):
                 raise Conflict(self._why_closed(await store.get_offer(offer.id)))
+            await people.count_answer(offer.volunteer.id, now, answered=True)
             await store.count_decline(offer.request.id)
             await notices.cancel_for_offer(offer.id)
             request = await store.get_request(offer.request.id)
@@ -703,6 +705,7 @@ class BookingService:
                     continue
                 await notices.cancel_for_offer(offer_id)
                 offer = await store.get_offer(offer_id)
+                await people.count_answer(offer.volunteer.id, now, answered=True)
                 request = offer.request
                 events.append(
                     await store.record_event(
@@ -769,6 +772,7 @@ class BookingService:
                     completed_by_id=who.account_id,
                 ):
                     raise Conflict(f"offer {offer.id} is {offer.status}, not accepted")
+                await people.count_answer(offer.volunteer_id, now, completed=True)
                 await ledger.record_job(
                     offer,
                     request,
@@ -829,6 +833,7 @@ class BookingService:
                 offer.id, OfferStatus.ACCEPTED, OfferStatus.NO_SHOW, seat_key=None
             ):
                 raise Conflict(f"offer {offer.id} is {offer.status}, not accepted")
+            await people.count_answer(offer.volunteer.id, now, missed=True)
             await store.release_seat(request.id)
             await store.free_slots(offer.id)
             await store.give_back_week_minutes(offer.volunteer.id, window, zone)

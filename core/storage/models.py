@@ -163,6 +163,12 @@ class Volunteer(Model):
     active = fields.BooleanField(default=True)
     # Service line keys the volunteer prefers; an empty list means no preference.
     preferred_lines: Any = fields.JSONField(default=list)
+    # Reliability record as exponentially fading sums (see core.storage.people.count_answer):
+    # offers answered, accepted, completed, missed (no-show).
+    rel_answered = fields.FloatField(default=0)
+    rel_accepted = fields.FloatField(default=0)
+    rel_completed = fields.FloatField(default=0)
+    rel_missed = fields.FloatField(default=0)
     # SHA-256 of the secret in the volunteer's iCal feed address, or NULL for no feed.
     calendar_token_hash = fields.CharField(max_length=64, null=True, unique=True)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import F
 
 from core.domain.enums import OfferStatus
 from core.domain.errors import NotFound
@@ -276,65 +278,61 @@ async def load_candidates(
     rows, not the whole pool; staff's explanations and batch runs load everyone.
     """
     pool = list(community_ids)
-    query = Volunteer.filter(membership__community_id__in=pool, active=True).exclude(
-        id__in=list(exclude) or [0]
-    )
     walls: dict[str, tuple[int, int, int] | None] = {}
     if only_free:
         for c in pool:
             walls[zones[c].key] = _wall_window(window, zones[c])
         # A window across local midnight: no shortcut, expand the patterns below.
         only_free = all(w is not None for w in walls.values())
-    for skill in sorted(skills):  # every required skill, in SQL
-        query = query.filter(
-            id__in=Subquery(VolunteerSkill.filter(skill=skill).values("volunteer_id"))
+    raw = Raw()
+    params: list[Any] = []
+
+    def bind(value: Any) -> str:
+        params.append(value)
+        return raw.param(len(params))
+
+    where = [
+        f"m.community_id IN ({ints(pool)})",
+        f"v.active = {bind(True)}",
+        f"v.id NOT IN ({ints(exclude)})" if exclude else "1 = 1",
+    ]
+    for skill in sorted(skills):  # every required skill
+        where.append(
+            f"v.id IN (SELECT volunteer_id FROM volunteer_skill WHERE skill = {bind(skill)})"
         )
     if only_free:
-        covered = Q()
+        covered = []
         for key, wall in walls.items():
             assert wall is not None
             weekday, start_minute, end_minute = wall
             cids = [c for c in pool if zones[c].key == key]
-            covered |= Q(
-                id__in=Subquery(
-                    AvailabilityWindow.filter(
-                        weekday=weekday,
-                        start_minute__lte=start_minute,
-                        end_minute__gte=end_minute,
-                    ).values("volunteer_id")
-                ),
-                membership__community_id__in=cids,
+            covered.append(
+                f"(m.community_id IN ({ints(cids)}) AND v.id IN (SELECT volunteer_id FROM "
+                f"availability_window WHERE weekday = {bind(weekday)} "
+                f"AND start_minute <= {bind(start_minute)} AND end_minute >= {bind(end_minute)}))"
             )
-        covered |= Q(
-            id__in=Subquery(
-                ExtraTime.filter(starts_at__lte=window.start, ends_at__gte=window.end).values(
-                    "volunteer_id"
-                )
-            )
+        covered.append(
+            "v.id IN (SELECT volunteer_id FROM extra_time "
+            f"WHERE starts_at <= {bind(raw.when(window.start))} "
+            f"AND ends_at >= {bind(raw.when(window.end))})"
         )
-        query = query.filter(covered)
-    rows = await query.values_list(
-        "id",
-        "membership__account_id",
-        "membership__community_id",
-        "membership__account__name",
-        "home_building__name",
-        "home_building__grid",
-        "weekly_cap_minutes",
-        "preferred_lines",
-        "party_member",
+        where.append("(" + " OR ".join(covered) + ")")
+    rows = await raw.rows(
+        "SELECT v.id, m.account_id, m.community_id, a.name, b.name, b.grid, "
+        "v.weekly_cap_minutes, v.preferred_lines, v.party_member, "
+        "v.rel_answered, v.rel_accepted, v.rel_completed, v.rel_missed "
+        "FROM volunteer v JOIN membership m ON m.id = v.membership_id "
+        "JOIN account a ON a.id = m.account_id "
+        "LEFT JOIN building b ON b.id = v.home_building_id "
+        "WHERE " + " AND ".join(where),
+        params,
     )
     if not rows:
         return []
-    ids = [r[0] for r in rows]
-    accounts = [r[1] for r in rows]
-    ids = [r[0] for r in rows]
-    accounts = [r[1] for r in rows]
-    raw = Raw()
     held: dict[int, dict[str, int]] = defaultdict(dict)
     for vid, skill, level in await raw.rows(
         "SELECT volunteer_id, skill, level FROM volunteer_skill "
-        f"WHERE volunteer_id IN ({ints(ids)})"
+        f"WHERE volunteer_id IN ({ints(r[0] for r in rows)})"
     ):
         held[vid][skill] = level
     rows = [r for r in rows if skills <= held[r[0]].keys()]
@@ -385,7 +383,8 @@ async def load_candidates(
         busy[account_id].append(Interval(as_datetime(start), as_datetime(end)))
 
     # Weekly loads: the request's week (for the cap) and the three before (for fairness).
-    weeks = {r[0]: week_start(window.start, zones[r[2]]) for r in rows}
+    week_of = {c: week_start(window.start, zones[c]) for c in {r[2] for r in rows}}
+    weeks = {r[0]: week_of[r[2]] for r in rows}
     earliest = min(weeks.values())
     loads: dict[tuple[int, date], int] = {}
     recent: dict[int, int] = defaultdict(int)
@@ -399,7 +398,6 @@ async def load_candidates(
         if weeks[vid] - timedelta(weeks=3) <= week <= weeks[vid]:
             recent[vid] += minutes
 
-    reliability = await _reliability(raw, id_list, now)
     stars: dict[int, float] = {}
     if resident_id is not None:
         given: dict[int, list[int]] = defaultdict(list)
@@ -411,8 +409,11 @@ async def load_candidates(
         stars = {vid: sum(ns) / len(ns) for vid, ns in given.items()}
 
     span = Interval(window.start - timedelta(days=1), window.end + timedelta(days=1))
+    scale = 1 / _weight(now)
     out = []
-    for vid, account_id, cid, name, building, grid, cap, prefers, party in rows:
+    for row in rows:
+        vid, account_id, cid, name, building, grid, cap, prefers, party = row[:9]
+        answered, accepted, completed, missed = row[9:13]
         if only_free:  # the SQL above proved the weekly pattern (or extra time) covers it
             free = merge([window, *extra[vid]]) if vid in extra else [window]
         else:
@@ -432,48 +433,63 @@ async def load_candidates(
                 weekly_cap_minutes=cap,
                 building=building,
                 grid=grid or "",
-                reliability=reliability.get(vid, 0.75),
+                reliability=reliability(answered, accepted, completed, missed, scale),
                 resident_stars=stars.get(vid),
-                preferred_lines=frozenset(prefers or ()),
+                preferred_lines=frozenset(
+                    json.loads(prefers) if isinstance(prefers, str) else prefers or ()
+                ),
                 party_member=bool(party),
             )
         )
     return out
 
 
-async def _reliability(raw: Raw, id_list: str, now: datetime) -> dict[int, float]:
-    """0..1 per volunteer from the last year of offers, each weighted by how recent it is.
+# Reliability weights double every half-life from this moment, so a fading sum is kept
+# with plain additions (an atomic UPDATE, no read) and scaled down to "now" when read.
+RELIABILITY_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _weight(at: datetime) -> float:
+    days = (at - RELIABILITY_EPOCH).total_seconds() / 86400
+    return float(2 ** (days / RELIABILITY_HALF_LIFE_DAYS))
+
+
+async def count_answer(
+    volunteer_id: int,
+    at: datetime,
+    *,
+    answered: bool = False,
+    accepted: bool = False,
+    completed: bool = False,
+    missed: bool = False,
+) -> None:
+    """Add one event to the volunteer's fading reliability record, in the caller's
+    transaction (an offer answered, accepted, completed, or missed)."""
+    w = _weight(at)
+    values = {
+        name: F(name) + w
+        for name, flag in (
+            ("rel_answered", answered),
+            ("rel_accepted", accepted),
+            ("rel_completed", completed),
+            ("rel_missed", missed),
+        )
+        if flag
+    }
+    if values:
+        await Volunteer.filter(id=volunteer_id).update(**values)
+
+
+def reliability(
+    answered: float, accepted: float, completed: float, missed: float, scale: float
+) -> float:
+    """0..1 from the fading record: each event counts half as much every
+    ``RELIABILITY_HALF_LIFE_DAYS`` days.
 
     acceptance = (accepted + 1) / (answered + 2), where declines and expiries count against;
     completion = (completed + 2) / (completed + no-shows + 2); reliability is their mean.
     The +1/+2 terms are a prior, so a new volunteer starts at 0.75 rather than at an extreme.
+    ``scale`` is ``1 / _weight(now)``.
     """
-    counts: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
-    answered = (
-        OfferStatus.ACCEPTED,
-        OfferStatus.DECLINED,
-        OfferStatus.EXPIRED,
-        OfferStatus.COMPLETED,
-        OfferStatus.NO_SHOW,
-    )
-    marks = ",".join(raw.param(n) for n in range(2, len(answered) + 2))
-    rows = await raw.rows(
-        f"SELECT volunteer_id, status, offered_at FROM offer WHERE volunteer_id IN ({id_list}) "
-        f"AND offered_at >= {raw.param(1)} AND status IN ({marks})",
-        [raw.when(now - timedelta(days=365)), *(s.value for s in answered)],
-    )
-    for vid, status, at in rows:
-        age = max((now - as_datetime(at)).total_seconds() / 86400, 0.0)
-        w = 0.5 ** (age / RELIABILITY_HALF_LIFE_DAYS)
-        c = counts[vid]  # answered, accepted, completed, no-show
-        c[0] += w
-        if status != OfferStatus.DECLINED and status != OfferStatus.EXPIRED:
-            c[1] += w
-        if status == OfferStatus.COMPLETED:
-            c[2] += w
-        if status == OfferStatus.NO_SHOW:
-            c[3] += w
-    return {
-        vid: round(((a + 1) / (n + 2) + (done + 2) / (done + miss + 2)) / 2, 4)
-        for vid, (n, a, done, miss) in counts.items()
-    }
+    n, a, done, miss = (x * scale for x in (answered, accepted, completed, missed))
+    return round(((a + 1) / (n + 2) + (done + 2) / (done + miss + 2)) / 2, 4)

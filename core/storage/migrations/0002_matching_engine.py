@@ -219,4 +219,28 @@ class Migration(migrations.Migration):
             model_name='VolunteerSkill',
             index=Index(fields=['skill', 'volunteer_id']),
         ),
+        AddFieldWithDefault(
+            model_name='Volunteer',
+            name='rel_answered',
+            field=fields.FloatField(default=0),
+            sql_default="0",
+        ),
+        AddFieldWithDefault(
+            model_name='Volunteer',
+            name='rel_accepted',
+            field=fields.FloatField(default=0),
+            sql_default="0",
+        ),
+        AddFieldWithDefault(
+            model_name='Volunteer',
+            name='rel_completed',
+            field=fields.FloatField(default=0),
+            sql_default="0",
+        ),
+        AddFieldWithDefault(
+            model_name='Volunteer',
+            name='rel_missed',
+            field=fields.FloatField(default=0),
+            sql_default="0",
+        ),
     ]
