@@ -400,6 +400,7 @@ class BookingService:
         skills: frozenset[str],
         *,
         only_free: bool = False,
+        relevant_skills: frozenset[str] | None = None,
     ) -> list[Candidate]:
         """Candidates from the request's compound and its alliance partners."""
         pool = await communities.pool_ids(request.community_id)
@@ -417,6 +418,7 @@ class BookingService:
             resident_id=request.resident_id,
             request_id=request.id,
             only_free=only_free,
+            relevant_skills=relevant_skills,
         )
 
     async def _fill(
@@ -440,7 +442,13 @@ class BookingService:
             skills = seat_skills_of(request)
             common = frozenset.intersection(*(skills[i] for i in open_seats))
             already = {vid for vid, *_ in offers}
-            candidates = await self.candidates_for(request, already, common, only_free=True)
+            candidates = await self.candidates_for(
+                request,
+                already,
+                common,
+                only_free=True,
+                relevant_skills=frozenset().union(*(skills[i] for i in open_seats)),
+            )
             used: set[int] = set()
             for seat in open_seats:
                 need = self._need(request, seat, skills[seat])

@@ -269,9 +269,13 @@ async def load_candidates(
     resident_id: int | None = None,
     request_id: int | None = None,
     only_free: bool = False,
+    relevant_skills: frozenset[str] | None = None,
 ) -> list[Candidate]:
     """Snapshots of the active volunteers of ``community_ids`` (the request's compound and
     its alliance partners) who hold every skill in ``skills``, as of ``now``.
+
+    ``relevant_skills`` limits the skills (and levels) read per candidate to those the
+    caller will ask about (the request's seats); by default all are read.
 
     ``only_free`` (instant matching) first narrows the pool in SQL to volunteers whose weekly
     pattern or one-off extra time covers the whole window, so a booking reads a few hundred
@@ -330,9 +334,14 @@ async def load_candidates(
     if not rows:
         return []
     held: dict[int, dict[str, int]] = defaultdict(dict)
+    which, wanted = "", sorted(relevant_skills) if relevant_skills is not None else []
+    if relevant_skills is not None:
+        marks = ",".join(raw.param(n) for n in range(1, len(wanted) + 1))
+        which = f" AND skill IN ({marks})" if wanted else " AND 1 = 0"
     for vid, skill, level in await raw.rows(
         "SELECT volunteer_id, skill, level FROM volunteer_skill "
-        f"WHERE volunteer_id IN ({ints(r[0] for r in rows)})"
+        f"WHERE volunteer_id IN ({ints(r[0] for r in rows)}){which}",
+        wanted,
     ):
         held[vid][skill] = level
     rows = [r for r in rows if skills <= held[r[0]].keys()]
