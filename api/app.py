@@ -36,7 +36,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_database(settings.database_url):
+        async with open_database(settings.database_url, apps=services.host.storage_apps):
             if settings.load_demo:
                 from core.demo import load_demo
 
@@ -56,7 +56,7 @@ def create_app(
         return services
 
     app = Litestar(
-        route_handlers=CONTROLLERS,
+        route_handlers=[*CONTROLLERS, *services.host.routes],
         lifespan=[lifespan],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),

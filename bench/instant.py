@@ -121,7 +121,7 @@ async def _run(volunteers: int, bookings: int, db: Path) -> dict[str, Any]:
     rng = random.Random(3)
     clock = {"now": NOW}
     services = Services(build_plugin_host(load_entry_points=False), clock=lambda: clock["now"])
-    async with open_database(f"sqlite://{db}"):
+    async with open_database(f"sqlite://{db}", apps=services.host.storage_apps):
         community_id, residents = await _populate(volunteers, rng)
         staff = Principal(account_id=1, name="bench", roles={community_id: {Role.STAFF}})
         timings: list[float] = []

@@ -47,10 +47,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from core.plugins.manager import build_plugin_host
     from core.storage.database import migrate
 
     settings = _settings(args)
-    asyncio.run(migrate(settings.database_url))
+    asyncio.run(migrate(settings.database_url, build_plugin_host().storage_apps))
     print(f"database {settings.database_url} is up to date")
     return 0
 
@@ -62,7 +63,7 @@ async def _with_services(args: argparse.Namespace, action: str) -> int:
 
     settings = _settings(args)
     services = Services(build_plugin_host())
-    async with open_database(settings.database_url):
+    async with open_database(settings.database_url, apps=services.host.storage_apps):
         if action == "demo":
             from core.demo import load_demo
 

@@ -16,7 +16,7 @@ from litestar import Litestar
 
 from api.app import create_app
 from core.demo import DEMO_TOKENS
-from core.plugins.manager import PluginHost
+from core.plugins.manager import PluginHost, build_plugin_host
 from core.settings import Settings
 from core.storage.database import migrate
 
@@ -42,7 +42,7 @@ def template_database(root: Path) -> Path:
     """A database built once per test session by running the real migrations."""
     if "path" not in _template:
         path = root / "template.sqlite3"
-        asyncio.run(migrate(f"sqlite://{path}"))
+        asyncio.run(migrate(f"sqlite://{path}", build_plugin_host().storage_apps))
         _template["path"] = path
     return _template["path"]
 

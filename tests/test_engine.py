@@ -507,3 +507,82 @@ async def test_scheduled_batch_runs_once_per_day_across_processes(api: Api) -> N
     assert len(runs) == 1 and runs[0]["seats_filled"] == 1
     api.clock.advance(days=1)
     assert await run_scheduled_batches(services) == 1  # the next day's
+
+
+# -- staff-granted credentials and the compound's own work ------------------------------------
+
+
+class Session(msgspec.Struct, forbid_unknown_fields=True):
+    children: int
+
+
+class ClassLine(ServiceLine):
+    key = "tutoring"
+    title = "Homework class"
+    skills = (Skill(key="tutoring", title="Homework help"),)
+    services: ClassVar[tuple[ServiceType, ...]] = (
+        ServiceType(
+            key="session",
+            title="A class session",
+            details=Session,
+            required_skills=frozenset({"tutoring"}),
+            required_credentials=frozenset({"child-safeguarding"}),
+            default_duration=timedelta(hours=2),
+        ),
+    )
+
+
+class ClassPlugin:
+    @hookimpl
+    def service_lines(self) -> list[ServiceLine]:
+        return [ClassLine()]
+
+
+async def test_work_needing_a_credential_waits_for_staff_vetting(
+    tmp_path: Path, template: Path
+) -> None:
+    from core.domain.time import Interval
+    from tests.support import START
+
+    host = build_plugin_host(load_entry_points=False, extra=[("class", ClassPlugin())])
+    async with running_api(tmp_path, template, host=host) as api:
+        await api.put("/communities/1/service-lines/tutoring", "staff", {"enabled": True})
+        await api.patch(f"/volunteers/{CHEN}", "staff", {"skills": ["tutoring", "shopping"]})
+        services = api.app.state.services
+        staff = await services.accounts.authenticate(api.tokens["staff"])
+        start = START + timedelta(days=1, hours=8)  # 17:00 in Shanghai tomorrow
+        work = await services.bookings.file_work(
+            staff,
+            1,
+            "tutoring",
+            "session",
+            Interval(start, start + timedelta(hours=1)),
+            {"children": 8},
+        )
+        assert work.resident_id is None
+        assert work.status == "unfilled" and work.required_credentials == ["child-safeguarding"]
+        seen = await api.get(f"/requests/{work.id}/candidates", "staff")
+        assert seen[0]["reasons"] == ["not vetted: lacks child-safeguarding (granted by staff)"]
+
+        await api.put(
+            f"/volunteers/{CHEN}/credentials",
+            "volunteer_chen",
+            {"credentials": ["child-safeguarding"]},
+            expect=403,
+        )
+        await api.put(
+            f"/volunteers/{CHEN}/credentials",
+            "staff",
+            {"credentials": ["Not A Slug"]},
+            expect=400,
+        )
+        vetted = await api.put(
+            f"/volunteers/{CHEN}/credentials", "staff", {"credentials": ["child-safeguarding"]}
+        )
+        assert vetted["credentials"] == ["child-safeguarding"]
+        await api.post(f"/requests/{work.id}/rematch", "staff", expect=200)
+        (offer,) = await offers_of(api, "volunteer_chen")
+        accepted = await api.post(f"/offers/{offer['id']}/accept", "volunteer_chen", expect=200)
+        assert accepted["job"]["resident_name"] is None  # nobody's home: the compound's work
+        shown = await api.get(f"/requests/{work.id}", "staff")
+        assert shown["resident_id"] is None and shown["status"] == "assigned"

@@ -10,7 +10,10 @@ from typing import Any, ClassVar
 
 import msgspec
 import pytest
+from litestar import get
+from litestar.di import NamedDependency
 
+from core.domain.access import Principal
 from core.domain.errors import FieldProblem, PluginError
 from core.domain.events import NotificationOut, RequestEvent
 from core.matching import Candidate, Need
@@ -30,6 +33,8 @@ def test_every_hook_is_documented() -> None:
     assert set(HOOKS) == {
         "service_lines",
         "skills",
+        "storage_app",
+        "api_routes",
         "validate_request",
         "veto_candidate",
         "adjust_score",
@@ -256,3 +261,38 @@ async def test_matching_hooks_and_delivery(tmp_path: Path, template: Path) -> No
         assert (await tick(services))["delivered"] == 0
         assert [n.kind for n in policy.sent] == ["offer"]
         assert policy.sent[0].offer_id == offers[0]["id"]
+
+
+class Repairs:
+    """A plugin with its own endpoint (and, wrongly, a table app named like the core's)."""
+
+    @hookimpl
+    def api_routes(self) -> list[Any]:
+        @get("/repairs/ping", tags=["repairs"], summary="Who is asking")
+        async def ping(who: NamedDependency[Principal]) -> dict[str, Any]:
+            return {"account_id": who.account_id}
+
+        return [ping]
+
+
+async def test_plugin_routes_are_served_authenticated_and_documented(
+    tmp_path: Path, template: Path
+) -> None:
+    host = build_plugin_host(load_entry_points=False, extra=[("repairs", Repairs())])
+    async with running_api(tmp_path, template, host=host) as api:
+        assert (await api.get("/repairs/ping", "staff"))["account_id"] > 0
+        assert (await api.client.get("/repairs/ping")).status_code == 401
+        schema = (await api.client.get("/schema/openapi.json")).json()
+        assert "/repairs/ping" in schema["paths"]
+
+
+def test_storage_app_labels_must_be_unique() -> None:
+    from core.plugins.line import StorageApp
+
+    class Clash:
+        @hookimpl
+        def storage_app(self) -> StorageApp:
+            return StorageApp(label="core", models="x.models", migrations="x.migrations")
+
+    with pytest.raises(PluginError, match="not a unique app"):
+        build_plugin_host(load_entry_points=False, extra=[("clash", Clash())])

@@ -36,3 +36,17 @@ async def test_booking_constraints_exist(api: Api) -> None:
     assert ("notification", ("dedupe_key",)) in unique
     assert ("alliance_member", ("alliance_id", "community_id")) in unique
     assert ("volunteer", ("calendar_token_hash",)) in unique
+
+
+async def test_indexes_survive_the_table_rebuild_of_migration_0002(api: Api) -> None:
+    # SQLite rebuilds service_request to make resident optional; its indexes must come back.
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'service_request'"
+    )
+    found = set()
+    for row in rows:
+        cols = await conn.execute_query_dict(f"PRAGMA index_info('{row['name']}')")
+        found.add(tuple(c["name"] for c in cols))
+    assert {("community_id", "status"), ("status", "starts_at")} <= found
+    assert not await conn.execute_query_dict("PRAGMA foreign_key_check")

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.domain.access import Principal
-from core.domain.commands import AddExtraTime, AddTimeOff, UpdateVolunteer
+from core.domain.commands import AddExtraTime, AddTimeOff, SetCredentials, UpdateVolunteer
 from core.domain.records import (
     CalendarFeed,
     ExtraTimeRecord,
@@ -60,6 +60,16 @@ class VolunteerController(Controller):
         time_off_id: FromPath[int],
     ) -> None:
         await services.people.delete_time_off(who, volunteer_id, time_off_id)
+
+    @put("/credentials", summary="Staff: set the credentials a volunteer holds (vetting)")
+    async def set_credentials(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        volunteer_id: FromPath[int],
+        data: JSONBody[SetCredentials],
+    ) -> VolunteerRecord:
+        return await services.people.set_credentials(who, volunteer_id, data)
 
     @post("/extra-time", summary="Add one-off free time beyond the weekly pattern")
     async def add_extra_time(

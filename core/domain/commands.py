@@ -89,6 +89,16 @@ class AddTimeOff(Input, frozen=True):
     reason: Note = ""
 
 
+Credential = Annotated[str, Meta(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+
+
+class SetCredentials(Input, frozen=True):
+    """Staff: the credentials this volunteer holds (replaces the list), e.g. vetted for work
+    with children (``child-safeguarding``)."""
+
+    credentials: Annotated[list[Credential], Meta(max_length=30)]
+
+
 class AddExtraTime(Input, frozen=True):
     start: datetime
     end: datetime

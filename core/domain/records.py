@@ -83,6 +83,7 @@ class VolunteerRecord(Record, frozen=True):
     availability: list[WeeklyWindow]
     time_off: list[TimeOffRecord]
     skill_levels: dict[str, int] = {}
+    credentials: list[str] = []  # granted by staff (PUT /volunteers/{id}/credentials)
     preferred_lines: list[str] = []
     extra_time: list[ExtraTimeRecord] = []
     calendar_feed: bool = False  # whether an iCal feed address has been issued
@@ -173,8 +174,8 @@ class RequestRecord(Record, frozen=True):
     details: dict[str, Any]
     window: Window
     place: Place
-    resident_id: int
-    resident_name: str
+    resident_id: int | None  # None: the compound's own work (a class session, a shift)
+    resident_name: str | None
     filed_by_account_id: int
     status: RequestStatus
     seats: int
@@ -184,6 +185,7 @@ class RequestRecord(Record, frozen=True):
     notes: str
     created_at: datetime
     seat_skills: list[list[str]] = []
+    required_credentials: list[str] = []
     urgent: bool = False
     declines: int = 0
     assignments: list[AssignmentRecord] = []

@@ -25,6 +25,7 @@ class Need(msgspec.Struct, frozen=True, kw_only=True):
     seat: int = 0
     urgent: bool = False
     priority: int = 0
+    credentials: frozenset[str] = frozenset()  # staff-granted ones every volunteer needs
 
 
 class Candidate(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,6 +55,7 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
     resident_stars: float | None = None
     preferred_lines: frozenset[str] = frozenset()
     party_member: bool = False
+    credentials: frozenset[str] = frozenset()
 
 
 def ineligibility(need: Need, candidate: Candidate) -> list[str]:
@@ -62,6 +64,9 @@ def ineligibility(need: Need, candidate: Candidate) -> list[str]:
     missing = need.skills - candidate.skills
     if missing:
         reasons.append(f"lacks skills {', '.join(sorted(missing))}")
+    lacking = need.credentials - candidate.credentials
+    if lacking:
+        reasons.append(f"not vetted: lacks {', '.join(sorted(lacking))} (granted by staff)")
     if not covers(candidate.free, need.window):
         reasons.append("not free for the whole window")
     if any(b.overlaps(need.window) for b in candidate.busy):

@@ -10,7 +10,8 @@ needs and passes plain structs; do no I/O in them. Only ``request_event`` may be
 
 Phases:
 
-* **start-up**: ``service_lines``, ``skills`` are called once when the plugin host is built;
+* **start-up**: ``service_lines``, ``skills``, ``storage_app``, ``api_routes`` are called
+  once when the plugin host is built;
 * **booking**: ``validate_request`` is called for every new request, inside no transaction;
 * **matching**: ``veto_candidate`` and ``adjust_score`` are called for each candidate of
   each seat, in instant and batch matching alike (keep them cheap and pure);
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from core.domain.errors import FieldProblem
     from core.domain.events import NotificationOut, RequestEvent
     from core.matching import Candidate, Need
-    from core.plugins.line import RequestDraft, ServiceLine, Skill
+    from core.plugins.line import RequestDraft, ServiceLine, Skill, StorageApp
 
 
 # -- start-up ------------------------------------------------------------------------------
@@ -50,6 +51,23 @@ def skills() -> list[Skill]:
 
     Results are collected. A key contributed twice with different titles is a start-up
     error; the same definition twice is fine.
+    """
+
+
+@hookspec
+def storage_app() -> StorageApp | None:
+    """Declare the plugin's own tables: a tortoise app (label, models module, migrations
+    package). Migrated with the core's at start-up and by ``redbutler migrate``; labels
+    must be unique. Return ``None`` if the plugin keeps no tables.
+    """
+
+
+@hookspec
+def api_routes() -> list[Any] | None:
+    """Contribute HTTP endpoints: Litestar controllers or route handlers, registered with
+    the core's (authentication, error format and OpenAPI docs included). Handlers may ask
+    for the ``services`` and ``who`` dependencies. Put them under ``/<line key>/...``.
+    Results are collected.
     """
 
 

@@ -27,6 +27,18 @@ class Skill(msgspec.Struct, frozen=True, kw_only=True):
     description: str = ""
 
 
+class StorageApp(msgspec.Struct, frozen=True, kw_only=True):
+    """A plugin's own tables: a tortoise app with its models and migrations modules.
+
+    ``label`` is the app label (table prefixes are the plugin's business); its migrations
+    may depend on ``("core", "<migration>")`` to reference core tables.
+    """
+
+    label: str
+    models: str  # dotted module path
+    migrations: str  # dotted package path
+
+
 class NoSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Settings schema of a line that has none."""
 
@@ -41,6 +53,8 @@ class ServiceType(msgspec.Struct, frozen=True, kw_only=True):
     default_duration: timedelta
     team_size: int = 1
     description: str = ""
+    # Staff-granted credentials every volunteer on it needs (e.g. "child-safeguarding").
+    required_credentials: frozenset[str] = frozenset()
 
 
 class Requirements(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,6 +68,7 @@ class Requirements(msgspec.Struct, frozen=True, kw_only=True):
     team_size: int
     skills: frozenset[str]
     seat_skills: tuple[frozenset[str], ...] | None = None
+    credentials: frozenset[str] = frozenset()  # staff-granted, needed by every seat
 
     def seats(self) -> list[frozenset[str]]:
         if self.seat_skills:
@@ -128,7 +143,11 @@ class ServiceLine:
 
     def requirements(self, service: ServiceType, details: Any, settings: Any) -> Requirements:
         """Team size and skills for one request; by default the service type's."""
-        return Requirements(team_size=service.team_size, skills=service.required_skills)
+        return Requirements(
+            team_size=service.team_size,
+            skills=service.required_skills,
+            credentials=service.required_credentials,
+        )
 
     def validate(self, draft: RequestDraft, settings: Any) -> list[FieldProblem]:
         """Rules that span fields or depend on the community's settings. Empty means valid."""

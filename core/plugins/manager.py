@@ -22,7 +22,7 @@ from core.domain.errors import FieldProblem, InvalidInput, PluginError
 from core.domain.events import NotificationOut, RequestEvent
 from core.matching import Candidate, Need
 from core.plugins import hookspecs
-from core.plugins.line import RequestDraft, ServiceLine, Skill
+from core.plugins.line import RequestDraft, ServiceLine, Skill, StorageApp
 from core.plugins.markers import PROJECT
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,19 @@ class PluginHost:
                         f"service line {line.key!r} ({owners[line.key]}): service "
                         f"{service.key!r} needs unknown skills {sorted(missing)}"
                     )
+        self.storage_apps: list[StorageApp] = []
+        for plugin, app in _results_by_plugin(pm, "storage_app"):
+            if app is None:
+                continue
+            name = pm.get_name(plugin) or repr(plugin)
+            if not isinstance(app, StorageApp) or app.label == "core" or app.label in {
+                a.label for a in self.storage_apps
+            }:
+                raise PluginError(f"plugin {name!r}: storage_app {app!r} is not a unique app")
+            self.storage_apps.append(app)
+        self.routes: list[Any] = []
+        for _, routes in _results_by_plugin(pm, "api_routes"):
+            self.routes.extend(routes or ())
         self.plugins = [
             msgspec.structs.replace(
                 info, lines=[k for k, owner in owners.items() if owner == info.name]

@@ -137,7 +137,11 @@ class BatchService:
                 keep = []
                 for vi in pairs[si]:
                     c = candidates[vi]
-                    if (request.id, c.volunteer_id) in already or self.s.host.vetoes(need, c):
+                    if (
+                        (request.id, c.volunteer_id) in already
+                        or need.credentials - c.credentials
+                        or self.s.host.vetoes(need, c)
+                    ):
                         continue
                     ranked[(si, vi)] = self._score(need, c, policy)
                     keep.append(vi)

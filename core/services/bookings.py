@@ -8,7 +8,7 @@ upgrade one; on PostgreSQL the conditional UPDATEs lock the rows they change.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -127,29 +127,112 @@ class BookingService:
         priority = line.priority(draft, settings) + (URGENT_PRIORITY if cmd.urgent else 0)
         policy = decode_settings(community.settings)
 
+        return await self._insert_and_match(
+            community_id=community.id,
+            line=line.key,
+            service=service.key,
+            details=msgspec.to_builtins(details),
+            starts_at=window.start,
+            ends_at=window.end,
+            building_id=building_id,
+            unit=unit,
+            room=room,
+            resident_id=resident.id,
+            filed_by_id=who.account_id,
+            seats=seats,
+            credentials=needs.credentials,
+            priority=priority,
+            urgent=cmd.urgent,
+            notes=cmd.notes,
+            instant=policy.matching == "instant",
+        )
+
+    async def file_work(
+        self,
+        who: Principal,
+        community_id: int,
+        line_key: str,
+        service_key: str,
+        window: Interval,
+        details: dict[str, Any],
+        *,
+        building: str | None = None,
+        notes: str = "",
+    ) -> RequestRecord:
+        """Staff (or a service line acting for them) file the compound's own work, served to
+        no resident: a class session needing tutors, a patrol shift. It is matched like any
+        request; the line's ``requirements`` decide its seats from ``details``."""
+        community = await communities.get_community(community_id)
+        who.require_staff(community.id)
+        line = self.s.host.line(line_key)
+        config = await communities.line_config(community.id, line.key)
+        if config is None or not config.enabled:
+            raise ServiceLineDisabled(f"service line {line.key!r} is not enabled here")
+        settings = line.decode_settings(config.settings)
+        service = line.service(service_key)
+        parsed = line.decode_details(service, details)
+        draft = RequestDraft(
+            community_id=community.id,
+            line=line.key,
+            service=service.key,
+            details=parsed,
+            window=window,
+            building=building,
+            filed_by_staff=True,
+            resident=ResidentInfo(),
+        )
+        problems = line.validate(draft, settings) + self.s.host.validate_request(draft)
+        if problems:
+            raise InvalidInput(
+                "; ".join(f"{p.field}: {p.message}" for p in problems), problems=problems
+            )
+        needs = line.requirements(service, parsed, settings)
+        seats = needs.seats()
+        if not seats:
+            raise InvalidInput.field("service", "this work needs no volunteers")
+        return await self._insert_and_match(
+            community_id=community.id,
+            line=line.key,
+            service=service.key,
+            details=msgspec.to_builtins(parsed),
+            starts_at=window.start,
+            ends_at=window.end,
+            building_id=await communities.building_id(community.id, building, "building"),
+            unit="",
+            room="",
+            resident_id=None,
+            filed_by_id=who.account_id,
+            seats=seats,
+            credentials=needs.credentials,
+            priority=line.priority(draft, settings),
+            urgent=False,
+            notes=notes,
+            instant=decode_settings(community.settings).matching == "instant",
+        )
+
+    async def _insert_and_match(
+        self,
+        *,
+        seats: list[frozenset[str]],
+        credentials: frozenset[str],
+        notes: str,
+        filed_by_id: int,
+        instant: bool,
+        **values: Any,
+    ) -> RequestRecord:
         now = self.s.clock()
         events: list[RequestEvent] = []
         async with transaction():
             request = await store.insert_request(
-                community_id=community.id,
-                line=line.key,
-                service=service.key,
-                details=msgspec.to_builtins(details),
-                starts_at=window.start,
-                ends_at=window.end,
-                building_id=building_id,
-                unit=unit,
-                room=room,
-                resident_id=resident.id,
-                filed_by_id=who.account_id,
+                **values,
+                filed_by_id=filed_by_id,
                 status=RequestStatus.PENDING,
                 seats=len(seats),
                 filled=0,
                 required_skills=sorted(set().union(*seats)),
+                required_credentials=sorted(credentials),
                 seat_skills=[sorted(s) for s in seats],
-                priority=priority,
-                urgent=cmd.urgent,
-                notes=cmd.notes,
+                notes=notes,
             )
             request = await store.get_request(request.id)  # with its building and community
             events.append(
@@ -158,11 +241,11 @@ class BookingService:
                     EventKind.CREATED,
                     now,
                     to_status=RequestStatus.PENDING,
-                    actor_id=who.account_id,
-                    note=cmd.notes,
+                    actor_id=filed_by_id,
+                    note=notes,
                 )
             )
-            if policy.matching == "instant":
+            if instant:
                 events += await self._fill(request)
         await self.s.host.emit(events)
         return await store.request_record(await store.get_request(request.id))
@@ -230,7 +313,7 @@ class BookingService:
         if (
             who.is_staff(request.community_id)
             or request.filed_by_id == who.account_id
-            or request.resident.membership.account.id == who.account_id
+            or (request.resident and request.resident.membership.account.id == who.account_id)
         ):
             return
         raise NotFound(f"request {request.id} not found")
@@ -391,6 +474,7 @@ class BookingService:
             seat=seat,
             urgent=request.urgent,
             priority=request.priority,
+            credentials=frozenset(request.required_credentials),
         )
 
     async def candidates_for(

@@ -70,6 +70,8 @@ class LedgerService:
     async def rate(self, who: Principal, request_id: int, cmd: Rate) -> RatingRecord:
         """The resident (or the staff member who filed for them) rates a volunteer's done work."""
         request = await store.get_request(request_id)
+        if request.resident is None:
+            raise Conflict(f"request {request_id} is the compound's own work: no resident rates it")
         resident_account = request.resident.membership.account.id
         if who.account_id not in (resident_account, request.filed_by_id):
             if who.is_staff(request.community_id):
@@ -107,7 +109,7 @@ class LedgerService:
 
     async def ratings(self, who: Principal, request_id: int) -> list[RatingRecord]:
         request = await store.get_request(request_id)
-        resident_account = request.resident.membership.account.id
+        resident_account = request.resident.membership.account.id if request.resident else None
         if who.account_id not in (resident_account, request.filed_by_id) and not who.is_staff(
             request.community_id
         ):

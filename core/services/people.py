@@ -11,11 +11,12 @@ from core.domain.commands import (
     AddExtraTime,
     AddMember,
     AddTimeOff,
+    SetCredentials,
     UpdateVolunteer,
     VolunteerFields,
 )
 from core.domain.enums import Role
-from core.domain.errors import InvalidInput, NotFound
+from core.domain.errors import Forbidden, InvalidInput, NotFound
 from core.domain.records import (
     CalendarFeed,
     ExtraTimeRecord,
@@ -240,3 +241,16 @@ class PeopleService:
         async with transaction():
             await people.update_volunteer(volunteer.id, calendar_token_hash=hash_token(secret))
         return CalendarFeed(volunteer_id=volunteer.id, path=f"/calendar/{secret}.ics")
+
+    async def set_credentials(
+        self, who: Principal, volunteer_id: int, cmd: SetCredentials
+    ) -> VolunteerRecord:
+        """Staff only: a volunteer cannot vet themselves."""
+        volunteer = await people.get_volunteer(volunteer_id)
+        if not who.is_staff(volunteer.membership.community_id):
+            if volunteer.membership.account.id == who.account_id:
+                raise Forbidden("credentials are granted by staff")
+            raise NotFound(f"volunteer {volunteer_id} not found")
+        async with transaction():
+            await people.update_volunteer(volunteer.id, credentials=sorted(set(cmd.credentials)))
+        return await people.volunteer_record(await people.get_volunteer(volunteer.id))

@@ -389,7 +389,7 @@ async def request_record(request: ServiceRequest, *, with_history: bool = True) 
                     note=h.note,
                 )
             )
-    account = request.resident.membership.account
+    account = request.resident.membership.account if request.resident else None
     return RequestRecord(
         id=request.id,
         community_id=request.community_id,
@@ -402,8 +402,8 @@ async def request_record(request: ServiceRequest, *, with_history: bool = True) 
             unit=request.unit,
             room=request.room,
         ),
-        resident_id=request.resident.id,
-        resident_name=account.name,
+        resident_id=request.resident.id if request.resident else None,
+        resident_name=account.name if account else None,
         filed_by_account_id=request.filed_by_id,
         status=RequestStatus(request.status),
         seats=request.seats,
@@ -412,6 +412,7 @@ async def request_record(request: ServiceRequest, *, with_history: bool = True) 
         required_skills=list(request.required_skills),
         seat_skills=[list(x) for x in request.seat_skills]
         or [list(request.required_skills)] * request.seats,
+        required_credentials=list(request.required_credentials),
         urgent=request.urgent,
         declines=request.declines,
         notes=request.notes,
@@ -435,7 +436,7 @@ def offer_record(offer: Offer) -> OfferRecord:
     request = offer.request
     zone = ZoneInfo(request.community.timezone)
     revealed = offer.status in (OfferStatus.ACCEPTED, OfferStatus.COMPLETED)
-    resident = request.resident.membership.account
+    resident = request.resident.membership.account if request.resident else None
     account = offer.volunteer.membership.account
     return OfferRecord(
         id=offer.id,
@@ -466,8 +467,8 @@ def offer_record(offer: Offer) -> OfferRecord:
             notes=request.notes,
             unit=request.unit if revealed else None,
             room=request.room if revealed else None,
-            resident_name=resident.name if revealed else None,
-            resident_phone=resident.phone if revealed else None,
+            resident_name=resident.name if revealed and resident else None,
+            resident_phone=resident.phone if revealed and resident else None,
         ),
     )
 

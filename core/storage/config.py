@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from core.plugins.line import StorageApp
 
 CORE_APP = "core"
 
@@ -27,8 +31,9 @@ def is_sqlite(url: str) -> bool:
     return urlsplit(url).scheme == "sqlite"
 
 
-def orm_config(url: str) -> dict[str, Any]:
-    return {
+def orm_config(url: str, apps: Sequence[StorageApp] = ()) -> dict[str, Any]:
+    """The core's app and each plugin's (``storage_app`` hook)."""
+    config: dict[str, Any] = {
         "connections": {"default": normalise_url(url)},
         "apps": {
             CORE_APP: {
@@ -40,8 +45,22 @@ def orm_config(url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+    for app in apps:
+        config["apps"][app.label] = {
+            "models": [app.models],
+            "default_connection": "default",
+            "migrations": app.migrations,
+        }
+    return config
 
 
-# For tortoise's own CLI (``tortoise -c core.storage.config.TORTOISE_ORM makemigrations``):
-# the default database of this folder.
-TORTOISE_ORM = orm_config("sqlite://data/redbutler.sqlite3")
+def __getattr__(name: str) -> Any:
+    """``TORTOISE_ORM`` for tortoise's own CLI (``tortoise -c core.storage.config.TORTOISE_ORM
+    makemigrations``): the default database of this folder with the built-in plugins' apps.
+    Built lazily, so importing this module does not import the plugins."""
+    if name == "TORTOISE_ORM":
+        from core.plugins.manager import build_plugin_host
+
+        host = build_plugin_host(load_entry_points=False)
+        return orm_config("sqlite://data/redbutler.sqlite3", host.storage_apps)
+    raise AttributeError(name)

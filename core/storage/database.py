@@ -9,9 +9,10 @@ closed in a ``finally``.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from tortoise.context import TortoiseContext
@@ -19,6 +20,9 @@ from tortoise.migrations.api import migrate as migrate_api
 from tortoise.transactions import in_transaction
 
 from core.storage.config import is_sqlite, orm_config
+
+if TYPE_CHECKING:
+    from core.plugins.line import StorageApp
 
 log = logging.getLogger(__name__)
 
@@ -30,23 +34,25 @@ def ensure_sqlite_dir(url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-async def migrate(url: str) -> None:
+async def migrate(url: str, apps: Sequence[StorageApp] = ()) -> None:
     """Apply every pending migration (core first, then plugins' that depend on it)."""
     ensure_sqlite_dir(url)
     async with TortoiseContext():
-        await migrate_api(config=orm_config(url))
+        await migrate_api(config=orm_config(url, apps))
 
 
 @asynccontextmanager
-async def open_database(url: str, *, run_migrations: bool = True) -> AsyncIterator[None]:
+async def open_database(
+    url: str, *, apps: Sequence[StorageApp] = (), run_migrations: bool = True
+) -> AsyncIterator[None]:
     if run_migrations:
-        await migrate(url)
+        await migrate(url, apps)
     else:
         ensure_sqlite_dir(url)
     ctx = TortoiseContext()
     with ctx:
         try:
-            await ctx.init(config=orm_config(url), _enable_global_fallback=True)
+            await ctx.init(config=orm_config(url, apps), _enable_global_fallback=True)
             yield
         finally:
             await ctx.close_connections()

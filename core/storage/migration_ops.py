@@ -33,3 +33,45 @@ class AddFieldWithDefault(ops.AddField):
             f'ALTER TABLE "{model._meta.db_table}" ADD COLUMN "{column}" {sql_type} '
             f"NOT NULL DEFAULT {self.sql_default}"
         )
+
+
+class AlterFieldKeepingReferences(ops.AlterField):
+    """``AlterField`` that also works when SQLite must rebuild a table other tables point at.
+
+    Tortoise rebuilds the table (new table, copy, drop, rename); with foreign keys enforced
+    the drop fails on the rows that point at it. On SQLite this turns enforcement off around
+    the rebuild, as SQLite's documentation prescribes for table rebuilds, then checks that
+    every reference still resolves, and creates the table's indexes again (the rebuild
+    drops them). Other databases alter the column in place.
+    """
+
+    async def database_forward(
+        self, app_label: str, old_state: Any, new_state: Any, state_editor: Any = None
+    ) -> None:
+        sqlite = state_editor is not None and state_editor.client.capabilities.dialect == "sqlite"
+        indexes: list[str] = []
+        if sqlite:
+            table = new_state.apps.get_model(f"{app_label}.{self.model_name}")._meta.db_table
+            # The rebuild drops the table's indexes with it: note them to create them again.
+            _, rows = await state_editor.client.execute_query(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL",
+                [table],
+            )
+            indexes = [row[0] for row in rows]
+            await state_editor.client.execute_script("PRAGMA foreign_keys = OFF")
+        try:
+            await super().database_forward(app_label, old_state, new_state, state_editor)
+            for sql in indexes:
+                await state_editor.client.execute_script(
+                    sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1).replace(
+                        "CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1
+                    )
+                )
+        finally:
+            if sqlite:
+                await state_editor.client.execute_script("PRAGMA foreign_keys = ON")
+        if sqlite:
+            _, broken = await state_editor.client.execute_query("PRAGMA foreign_key_check")
+            if broken:
+                raise RuntimeError(f"references broken by rebuilding a table: {broken[:5]}")

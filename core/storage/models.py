@@ -161,6 +161,9 @@ class Volunteer(Model):
         "core.Building", related_name="volunteers", on_delete=RESTRICT, null=True
     )
     active = fields.BooleanField(default=True)
+    # Credentials staff have granted (vetted for work with children, a driving licence
+    # checked): unlike skills, a volunteer cannot give these to themselves.
+    credentials: Any = fields.JSONField(default=list)
     # Service line keys the volunteer prefers; an empty list means no preference.
     preferred_lines: Any = fields.JSONField(default=list)
     # Reliability record as exponentially fading sums (see core.storage.people.count_answer):
@@ -259,7 +262,7 @@ class ServiceRequest(Model):
     id = fields.IntField(primary_key=True)
     community_id: int
     building_id: int
-    resident_id: int
+    resident_id: int | None
     filed_by_id: int
     community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
         "core.Community", related_name="requests", on_delete=RESTRICT
@@ -274,8 +277,10 @@ class ServiceRequest(Model):
     )
     unit = fields.CharField(max_length=16, default="")
     room = fields.CharField(max_length=16, default="")
-    resident: fields.ForeignKeyRelation[Resident] = fields.ForeignKeyField(
-        "core.Resident", related_name="requests", on_delete=RESTRICT
+    # Who is served; NULL for the compound's own work (a class session, a patrol shift)
+    # that a service line files without a resident.
+    resident: fields.ForeignKeyNullableRelation[Resident] = fields.ForeignKeyField(
+        "core.Resident", related_name="requests", on_delete=RESTRICT, null=True
     )
     filed_by: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "core.Account", related_name="filed_requests", on_delete=RESTRICT
@@ -284,6 +289,8 @@ class ServiceRequest(Model):
     seats = fields.SmallIntField()
     filled = fields.SmallIntField(default=0)
     required_skills: Any = fields.JSONField(default=list)
+    # Staff-granted credentials every volunteer needs (e.g. "child-safeguarding").
+    required_credentials: Any = fields.JSONField(default=list)
     # Skills of each seat (a list per seat), e.g. [["driving"], ["carrying"]].
     seat_skills: Any = fields.JSONField(default=list)
     priority = fields.IntField(default=0)

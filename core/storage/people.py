@@ -219,6 +219,7 @@ async def volunteer_record(v: Volunteer) -> VolunteerRecord:
         party_member=v.party_member,
         active=v.active,
         skills=[str(s) for s in skills],
+        credentials=sorted(v.credentials or []),
         skill_levels=await skill_levels(v.id),
         preferred_lines=list(v.preferred_lines),
         weekly_cap_hours=v.weekly_cap_minutes / 60,
@@ -324,7 +325,7 @@ async def load_candidates(
     rows = await raw.rows(
         "SELECT v.id, m.account_id, m.community_id, a.name, b.name, b.grid, "
         "v.weekly_cap_minutes, v.preferred_lines, v.party_member, "
-        "v.rel_answered, v.rel_accepted, v.rel_completed, v.rel_missed "
+        "v.rel_answered, v.rel_accepted, v.rel_completed, v.rel_missed, v.credentials "
         "FROM volunteer v JOIN membership m ON m.id = v.membership_id "
         "JOIN account a ON a.id = m.account_id "
         "LEFT JOIN building b ON b.id = v.home_building_id "
@@ -423,6 +424,7 @@ async def load_candidates(
     for row in rows:
         vid, account_id, cid, name, building, grid, cap, prefers, party = row[:9]
         answered, accepted, completed, missed = row[9:13]
+        granted = json.loads(row[13]) if isinstance(row[13], str) else row[13] or []
         if only_free:  # the SQL above proved the weekly pattern (or extra time) covers it
             free = merge([window, *extra[vid]]) if vid in extra else [window]
         else:
@@ -448,6 +450,7 @@ async def load_candidates(
                     json.loads(prefers) if isinstance(prefers, str) else prefers or ()
                 ),
                 party_member=bool(party),
+                credentials=frozenset(granted),
             )
         )
     return out

@@ -6,7 +6,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
 
-from core.storage.migration_ops import AddFieldWithDefault
+from core.storage.migration_ops import AddFieldWithDefault, AlterFieldKeepingReferences
 
 class Migration(migrations.Migration):
     dependencies = [('core', '0001_initial')]
@@ -242,5 +242,22 @@ class Migration(migrations.Migration):
             name='rel_missed',
             field=fields.FloatField(default=0),
             sql_default="0",
+        ),
+        AlterFieldKeepingReferences(
+            model_name='ServiceRequest',
+            name='resident',
+            field=fields.ForeignKeyField('core.Resident', source_field='resident_id', null=True, db_constraint=True, to_field='id', related_name='requests', on_delete=OnDelete.RESTRICT),
+        ),
+        AddFieldWithDefault(
+            model_name='ServiceRequest',
+            name='required_credentials',
+            field=fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
+            sql_default="'[]'",
+        ),
+        AddFieldWithDefault(
+            model_name='Volunteer',
+            name='credentials',
+            field=fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
+            sql_default="'[]'",
         ),
     ]
