@@ -56,9 +56,11 @@ def test_every_hook_has_a_test() -> None:
 
 def test_builtin_lines_and_skills() -> None:
     host = build_plugin_host(load_entry_points=False)
-    assert "errands" in host.lines
+    assert {"errands", "afterschool"} <= host.lines.keys()
     assert {"shopping", "delivery", "carrying", "medicine-pickup"} <= host.skills.keys()
-    assert [p.source for p in host.plugins] == ["builtin"]
+    assert {"homework-help", "maths"} <= host.skills.keys()
+    assert {p.source for p in host.plugins} == {"builtin"}
+    assert [a.label for a in host.storage_apps] == ["afterschool"]
 
 
 def _install_dist(tmp_path: Path, name: str, module: str, code: str) -> None:

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "redbutler"
 
 # Built-in service lines, registered by module path in this order (no entry point needed).
-BUILTIN_PLUGINS: tuple[str, ...] = ("plugins.errands.hooks",)
+BUILTIN_PLUGINS: tuple[str, ...] = ("plugins.errands.hooks", "plugins.afterschool.hooks")
 
 
 class PluginInfo(msgspec.Struct, frozen=True, kw_only=True):
