@@ -152,4 +152,7 @@ async def load_demo(services: Services) -> DemoInfo:
         ),
         DEMO_TOKENS["volunteer_zhao"],
     )
+    staff = await services.accounts.authenticate(DEMO_TOKENS["staff"])
+    assert staff is not None
+    await services.host.load_demo(services, cid, staff)
     return DemoInfo(community_id=cid, tokens=DEMO_TOKENS, created=True)

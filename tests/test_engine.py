@@ -526,7 +526,7 @@ class ClassLine(ServiceLine):
             title="A class session",
             details=Session,
             required_skills=frozenset({"tutoring"}),
-            required_credentials=frozenset({"child-safeguarding"}),
+            required_credentials=frozenset({"first-aid"}),
             default_duration=timedelta(hours=2),
         ),
     )
@@ -560,14 +560,14 @@ async def test_work_needing_a_credential_waits_for_staff_vetting(
             {"children": 8},
         )
         assert work.resident_id is None
-        assert work.status == "unfilled" and work.required_credentials == ["child-safeguarding"]
+        assert work.status == "unfilled" and work.required_credentials == ["first-aid"]
         seen = await api.get(f"/requests/{work.id}/candidates", "staff")
-        assert seen[0]["reasons"] == ["not vetted: lacks child-safeguarding (granted by staff)"]
+        assert seen[0]["reasons"] == ["not vetted: lacks first-aid (granted by staff)"]
 
         await api.put(
             f"/volunteers/{CHEN}/credentials",
             "volunteer_chen",
-            {"credentials": ["child-safeguarding"]},
+            {"credentials": ["first-aid"]},
             expect=403,
         )
         await api.put(
@@ -577,9 +577,9 @@ async def test_work_needing_a_credential_waits_for_staff_vetting(
             expect=400,
         )
         vetted = await api.put(
-            f"/volunteers/{CHEN}/credentials", "staff", {"credentials": ["child-safeguarding"]}
+            f"/volunteers/{CHEN}/credentials", "staff", {"credentials": ["first-aid"]}
         )
-        assert vetted["credentials"] == ["child-safeguarding"]
+        assert vetted["credentials"] == ["first-aid"]
         await api.post(f"/requests/{work.id}/rematch", "staff", expect=200)
         (offer,) = await offers_of(api, "volunteer_chen")
         accepted = await api.post(f"/offers/{offer['id']}/accept", "volunteer_chen", expect=200)

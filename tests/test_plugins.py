@@ -35,6 +35,7 @@ def test_every_hook_is_documented() -> None:
         "skills",
         "storage_app",
         "api_routes",
+        "demo",
         "validate_request",
         "veto_candidate",
         "adjust_score",
@@ -298,3 +299,21 @@ def test_storage_app_labels_must_be_unique() -> None:
 
     with pytest.raises(PluginError, match="not a unique app"):
         build_plugin_host(load_entry_points=False, extra=[("clash", Clash())])
+
+
+class DemoData:
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, bool]] = []
+
+    @hookimpl
+    async def demo(self, services: Any, community_id: int, staff: Principal) -> None:
+        self.seen.append((community_id, staff.is_staff(community_id)))
+
+
+async def test_plugins_add_their_part_of_the_demo(tmp_path: Path, template: Path) -> None:
+    data = DemoData()
+    host = build_plugin_host(load_entry_points=False, extra=[("demo-data", data)])
+    async with running_api(tmp_path, template, host=host) as api:
+        assert data.seen == [(1, True)]  # once, for the demo compound, with its staff
+        classes = await api.get("/afterschool/communities/1/classes", "resident")
+        assert [(k["seat_limit"], k["enrolled"]) for k in classes] == [(110, 1)]

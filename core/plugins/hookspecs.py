@@ -71,6 +71,15 @@ def api_routes() -> list[Any] | None:
     """
 
 
+@hookspec
+def demo(services: Any, community_id: int, staff: Any) -> Any:
+    """Add the line's part of the demo compound (``redbutler serve --demo``): enable and
+    configure the line, add realistic data from the domain brief. Called once, after the
+    core's demo data, with the core ``Services``, the demo compound's id and its staff
+    member's ``Principal``. May be ``async``; an error stops the demo load.
+    """
+
+
 # -- booking --------------------------------------------------------------------------------
 
 

@@ -153,6 +153,12 @@ class PluginHost:
                     notification.id,
                 )
 
+    async def load_demo(self, services: Any, community_id: int, staff: Any) -> None:
+        for impl in reversed(self._pm.hook.demo.get_hookimpls()):
+            result = impl.function(services=services, community_id=community_id, staff=staff)
+            if inspect.isawaitable(result):
+                await result
+
     async def emit(self, events: Sequence[RequestEvent]) -> None:
         """Deliver events after commit; a failing plugin is logged, never raised to the user."""
         for event in events:

@@ -26,3 +26,10 @@ def api_routes() -> list[Any]:
     from plugins.afterschool.api import AfterschoolController
 
     return [AfterschoolController]
+
+
+@hookimpl
+async def demo(services: Any, community_id: int, staff: Any) -> None:
+    from plugins.afterschool.demo import load
+
+    await load(services, community_id, staff)

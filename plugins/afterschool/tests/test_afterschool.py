@@ -133,6 +133,8 @@ async def test_sessions_vetted_tutors_and_safe_release(api: Api) -> None:
         f"/afterschool/classes/{k['id']}/enrolments", "resident", {"child_id": xiaoming["id"]}
     )
     await api.patch(f"/volunteers/{CHEN}", "staff", {"skills": ["homework-help", "maths"]})
+    # The demo has vetted Chen; start from a tutor staff have not vetted yet.
+    await api.put(f"/volunteers/{CHEN}/credentials", "staff", {"credentials": []})
 
     sessions = await api.post(
         f"/afterschool/classes/{k['id']}/sessions",
@@ -213,6 +215,7 @@ async def test_sessions_vetted_tutors_and_safe_release(api: Api) -> None:
 
 
 async def test_rules_and_access(api: Api) -> None:
+    await api.put("/communities/1/service-lines/afterschool", "staff", {"enabled": False})
     await api.post(
         "/afterschool/communities/1/classes", "staff", {"name": "x", "seat_limit": 3}, expect=409
     )  # line not enabled yet
