@@ -3,7 +3,7 @@ found by the core's matching through ``BookingService.file_work``."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -464,9 +464,17 @@ class AfterschoolService:
         return e.child
 
     async def check_in(self, who: Principal, session_id: int, cmd: CheckInIn) -> AttendanceRecord:
+        """A child arrived: from an hour before the session starts, on its day."""
         session = await self._session_for_duty(who, session_id)
         child = await self._enrolled_child(session, cmd.child_id)
         now = self.s.clock()
+        zone = await self._zone(session)
+        if (
+            now < session.starts_at - timedelta(hours=1)
+            or now.astimezone(zone).date() != session.day
+        ):
+            opens = (session.starts_at - timedelta(hours=1)).astimezone(zone)
+            raise Conflict(f"check-in for this session opens at {opens.isoformat()}")
         async with transaction():
             try:
                 await Attendance.create(
@@ -506,22 +514,30 @@ class AfterschoolService:
                 )
         return await self._attendance(session.id, child.id)
 
+    @staticmethod
+    async def _zone(session: ClassSession) -> ZoneInfo:
+        community = await communities.get_community(session.klass.community_id)
+        return ZoneInfo(community.timezone)
+
     async def _attendance(self, session_id: int, child_id: int) -> AttendanceRecord:
         a = await Attendance.get(session_id=session_id, child_id=child_id).prefetch_related(
             "session__klass", "child"
         )
-        return self._attendance_record(a)
+        return self._attendance_record(a, await self._zone(a.session))
 
     @staticmethod
-    def _attendance_record(a: Attendance) -> AttendanceRecord:
+    def _attendance_record(a: Attendance, zone: ZoneInfo) -> AttendanceRecord:
+        def local(moment: datetime | None) -> datetime | None:
+            return moment.astimezone(zone) if moment else None
+
         return AttendanceRecord(
             session_id=a.session_id,
             day=a.session.day,
             class_name=a.session.klass.name,
             child_id=a.child_id,
             child_name=a.child.name,
-            checked_in_at=a.checked_in_at,
-            checked_out_at=a.checked_out_at,
+            checked_in_at=local(a.checked_in_at),
+            checked_out_at=local(a.checked_out_at),
             collected_by=a.collected_by,
         )
 
@@ -533,7 +549,8 @@ class AfterschoolService:
             .order_by("-session__day")
             .prefetch_related("session__klass", "child")
         )
-        return [self._attendance_record(a) for a in rows]
+        zone = ZoneInfo((await communities.get_community(child.community_id)).timezone)
+        return [self._attendance_record(a, zone) for a in rows]
 
     async def session_attendance(self, who: Principal, session_id: int) -> list[AttendanceRecord]:
         session = await self._session_for_duty(who, session_id)
@@ -542,4 +559,5 @@ class AfterschoolService:
             .order_by("id")
             .prefetch_related("session__klass", "child")
         )
-        return [self._attendance_record(a) for a in rows]
+        zone = await self._zone(session)
+        return [self._attendance_record(a, zone) for a in rows]

@@ -174,6 +174,13 @@ async def test_sessions_vetted_tutors_and_safe_release(api: Api) -> None:
     sid = first["id"]
     await api.post(
         f"/afterschool/sessions/{sid}/check-in",
+        "volunteer_chen",
+        {"child_id": xiaoming["id"]},
+        expect=409,
+    )  # two days early
+    api.clock.now = api.clock.now.replace(day=23, hour=8, minute=20)  # 16:20 on the 23rd
+    await api.post(
+        f"/afterschool/sessions/{sid}/check-in",
         "volunteer_liu",
         {"child_id": xiaoming["id"]},
         expect=403,
@@ -202,6 +209,8 @@ async def test_sessions_vetted_tutors_and_safe_release(api: Api) -> None:
         expect=200,
     )
     assert out["collected_by"] == "Li Xiuying"
+    assert out["checked_out_at"].startswith("2026-11-23T16:20:00")
+    assert out["checked_out_at"].endswith("+08:00")
     await api.post(
         f"/afterschool/sessions/{sid}/check-out",
         "volunteer_chen",
