@@ -14,10 +14,11 @@ from litestar import get
 from litestar.di import NamedDependency
 
 from core.domain.access import Principal
-from core.domain.errors import FieldProblem, PluginError
+from core.domain.errors import Conflict, FieldProblem, PluginError
 from core.domain.events import NotificationOut, RequestEvent
 from core.matching import Candidate, Need
 from core.plugins import RequestDraft, ServiceLine, ServiceType, Skill, hookimpl, hookspecs
+from core.plugins.line import StoredRequest
 from core.plugins.manager import build_plugin_host
 from core.services.sweeper import tick
 from tests.support import groceries, running_api
@@ -36,6 +37,8 @@ def test_every_hook_is_documented() -> None:
         "storage_app",
         "api_routes",
         "demo",
+        "request_stored",
+        "request_closed",
         "validate_request",
         "veto_candidate",
         "adjust_score",
@@ -61,7 +64,7 @@ def test_builtin_lines_and_skills() -> None:
     assert {"shopping", "delivery", "carrying", "medicine-pickup"} <= host.skills.keys()
     assert {"homework-help", "maths"} <= host.skills.keys()
     assert {p.source for p in host.plugins} == {"builtin"}
-    assert [a.label for a in host.storage_apps] == ["afterschool"]
+    assert sorted(a.label for a in host.storage_apps) == ["afterschool", "cleaning"]
 
 
 def _install_dist(tmp_path: Path, name: str, module: str, code: str) -> None:
@@ -317,3 +320,36 @@ async def test_plugins_add_their_part_of_the_demo(tmp_path: Path, template: Path
         assert data.seen == [(1, True)]  # once, for the demo compound, with its staff
         classes = await api.get("/afterschool/communities/1/classes", "resident")
         assert [(k["seat_limit"], k["enrolled"]) for k in classes] == [(110, 1)]
+
+
+class Ledger:
+    """Refuses, inside the booking's transaction, any errand with a 13-yuan budget; notes
+    what it was told."""
+
+    def __init__(self) -> None:
+        self.stored: list[int] = []
+        self.closed: list[tuple[int, str]] = []
+
+    @hookimpl
+    async def request_stored(self, request: StoredRequest) -> None:
+        if request.details.get("budget_yuan") == 13:
+            raise Conflict("unlucky budget")
+        self.stored.append(request.id)
+
+    @hookimpl
+    def request_closed(self, request: StoredRequest, status: str) -> None:
+        self.closed.append((request.id, status))
+
+
+async def test_in_transaction_hooks_can_refuse_and_release(tmp_path: Path, template: Path) -> None:
+    ledger = Ledger()
+    host = build_plugin_host(load_entry_points=False, extra=[("ledger", ledger)])
+    async with running_api(tmp_path, template, host=host) as api:
+        body = groceries()
+        body["details"]["budget_yuan"] = 13
+        await api.post("/requests", "staff", body, expect=409)
+        assert await api.get("/requests?community_id=1", "staff") == []  # nothing half-written
+        req = await api.post("/requests", "staff", groceries())
+        assert ledger.stored == [req["id"]]
+        await api.post(f"/requests/{req['id']}/cancel", "staff", {}, expect=200)
+        assert ledger.closed == [(req["id"], "cancelled")]

@@ -15,6 +15,8 @@ Phases:
 * **booking**: ``validate_request`` is called for every new request, inside no transaction;
 * **matching**: ``veto_candidate`` and ``adjust_score`` are called for each candidate of
   each seat, in instant and batch matching alike (keep them cheap and pure);
+* **inside the booking's transaction**: ``request_stored`` and ``request_closed`` may
+  write to the plugin's tables and refuse (roll back) the booking;
 * **after commit**: ``request_event`` is called for each lifecycle event once the
   transaction that produced it has committed (never for work that rolled back).
 """
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from core.domain.errors import FieldProblem
     from core.domain.events import NotificationOut, RequestEvent
     from core.matching import Candidate, Need
-    from core.plugins.line import RequestDraft, ServiceLine, Skill, StorageApp
+    from core.plugins.line import RequestDraft, ServiceLine, Skill, StorageApp, StoredRequest
 
 
 # -- start-up ------------------------------------------------------------------------------
@@ -114,6 +116,25 @@ def adjust_score(need: Need, candidate: Candidate) -> dict[str, float] | None:
     Results are collected; each part is added to the score and shown in the breakdown
     stored on the offer. Negative values lower the score. ``None`` adds nothing.
     """
+
+
+# -- inside the booking's transaction -------------------------------------------------------
+
+
+@hookspec
+def request_stored(request: StoredRequest) -> Any:
+    """A request was just inserted, inside the transaction that inserts it (before
+    matching). Reserve what it needs (equipment, a room) in your own tables here; raise a
+    ``core.domain.errors.DomainError`` (e.g. ``Conflict``) to refuse the booking, and
+    everything, the request included, is rolled back. May be ``async`` (it is awaited);
+    every implementation is called. Check ``request.line`` and ignore other lines'.
+    """
+
+
+@hookspec
+def request_closed(request: StoredRequest, status: str) -> Any:
+    """A request was cancelled, inside the cancelling transaction: free what
+    ``request_stored`` reserved. May be ``async``; every implementation is called."""
 
 
 # -- after commit ---------------------------------------------------------------------------

@@ -101,6 +101,18 @@ class RequestDraft(msgspec.Struct, frozen=True, kw_only=True):
     filed_by_staff: bool
 
 
+class StoredRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """A request as stored, for hooks that run inside its transaction."""
+
+    id: int
+    community_id: int
+    line: str
+    service: str
+    details: dict[str, Any]
+    window: Interval
+    building: str | None
+
+
 class ServiceLine:
     """Base class of a service line. Subclasses set the class attributes and may override
     ``requirements``, ``validate`` and ``priority``.

@@ -22,7 +22,7 @@ from core.domain.errors import FieldProblem, InvalidInput, PluginError
 from core.domain.events import NotificationOut, RequestEvent
 from core.matching import Candidate, Need
 from core.plugins import hookspecs
-from core.plugins.line import RequestDraft, ServiceLine, Skill, StorageApp
+from core.plugins.line import RequestDraft, ServiceLine, Skill, StorageApp, StoredRequest
 from core.plugins.markers import PROJECT
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,11 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "redbutler"
 
 # Built-in service lines, registered by module path in this order (no entry point needed).
-BUILTIN_PLUGINS: tuple[str, ...] = ("plugins.errands.hooks", "plugins.afterschool.hooks")
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "plugins.errands.hooks",
+    "plugins.afterschool.hooks",
+    "plugins.cleaning.hooks",
+)
 
 
 class PluginInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -152,6 +156,19 @@ class PluginHost:
                     impl.plugin_name,
                     notification.id,
                 )
+
+    async def stored(self, request: StoredRequest) -> None:
+        """Run ``request_stored`` (inside the caller's transaction; errors propagate)."""
+        for impl in reversed(self._pm.hook.request_stored.get_hookimpls()):
+            result = impl.function(request=request)
+            if inspect.isawaitable(result):
+                await result
+
+    async def closed(self, request: StoredRequest, status: str) -> None:
+        for impl in reversed(self._pm.hook.request_closed.get_hookimpls()):
+            result = impl.function(request=request, status=status)
+            if inspect.isawaitable(result):
+                await result
 
     async def load_demo(self, services: Any, community_id: int, staff: Any) -> None:
         for impl in reversed(self._pm.hook.demo.get_hookimpls()):

@@ -30,7 +30,7 @@ from core.domain.policy import CommunitySettings, decode_settings
 from core.domain.records import OfferRecord, RequestRecord
 from core.domain.time import Interval, is_slot_aligned
 from core.matching import Candidate, Need, Ranked, ineligibility
-from core.plugins.line import RequestDraft, ResidentInfo
+from core.plugins.line import RequestDraft, ResidentInfo, StoredRequest
 from core.services.people import aware
 from core.storage import bookings as store
 from core.storage import communities, ledger, notices, people
@@ -45,6 +45,18 @@ MAX_PAGE = 200
 SEAT_HOLDING = {OfferStatus.OFFERED, OfferStatus.ACCEPTED, OfferStatus.COMPLETED}
 # Urgent requests rank above every ordinary one in queues and sweeps.
 URGENT_PRIORITY = 1000
+
+
+def stored_request(request: ServiceRequest) -> StoredRequest:
+    return StoredRequest(
+        id=request.id,
+        community_id=request.community_id,
+        line=request.line,
+        service=request.service,
+        details=dict(request.details),
+        window=Interval(request.starts_at, request.ends_at),
+        building=request.building.name if request.building else None,
+    )
 
 
 def seat_skills_of(request: ServiceRequest) -> list[frozenset[str]]:
@@ -235,6 +247,7 @@ class BookingService:
                 notes=notes,
             )
             request = await store.get_request(request.id)  # with its building and community
+            await self.s.host.stored(stored_request(request))
             events.append(
                 await store.record_event(
                     request,
@@ -330,6 +343,7 @@ class BookingService:
                 request, {*OPEN_REQUEST_STATUSES, RequestStatus.ASSIGNED}, RequestStatus.CANCELLED
             ):
                 raise Conflict(f"request {request.id} is already {request.status}")
+            await self.s.host.closed(stored_request(request), RequestStatus.CANCELLED)
             for offer in await store.offers_of_request(
                 request.id, {OfferStatus.OFFERED, OfferStatus.ACCEPTED}
             ):
