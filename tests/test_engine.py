@@ -586,3 +586,27 @@ async def test_work_needing_a_credential_waits_for_staff_vetting(
         assert accepted["job"]["resident_name"] is None  # nobody's home: the compound's work
         shown = await api.get(f"/requests/{work.id}", "staff")
         assert shown["resident_id"] is None and shown["status"] == "assigned"
+
+
+async def test_giving_a_job_back_finds_a_substitute(api: Api) -> None:
+    req = await api.post("/requests", "staff", groceries(day=1, start="15:00", end="16:00"))
+    (offer,) = await offers_of(api, "volunteer_chen")
+    await api.post(f"/offers/{offer['id']}/accept", "volunteer_chen", expect=200)
+    await api.post(f"/offers/{offer['id']}/drop", "volunteer_liu", {}, expect=404)
+    dropped = await api.post(
+        f"/offers/{offer['id']}/drop", "volunteer_chen", {"reason": "hospital visit"}, expect=200
+    )
+    assert dropped["status"] == "dropped"
+    got = await api.get(f"/requests/{req['id']}", "staff")
+    assert (got["status"], got["filled"]) == ("pending", 0)
+    assert [h["event"] for h in got["history"]][-2:] == ["dropped", "offered"]
+    (substitute,) = await offers_of(api, "volunteer_liu")
+    assert substitute["job"]["request_id"] == req["id"]
+    # Chen's hour is free again: she can take other work at that time.
+    other = await api.post(
+        "/requests", "staff", groceries(resident_id=2, day=1, start="15:00", end="16:00")
+    )
+    mine = [await api.post(f"/requests/{other['id']}/offers", "staff", {"volunteer_id": CHEN})]
+    await api.post(f"/offers/{mine[0]['id']}/accept", "volunteer_chen", expect=200)
+    api.clock.advance(days=1, hours=6, minutes=30)  # 15:30 tomorrow: started
+    await api.post(f"/offers/{mine[0]['id']}/drop", "volunteer_chen", {}, expect=409)

@@ -72,6 +72,20 @@ class OfferController(Controller):
         return await services.bookings.complete(who, offer_id, data)
 
     @post(
+        "/{offer_id:int}/drop",
+        status_code=200,
+        summary="Give back a job you accepted, before it starts; a substitute is sought",
+    )
+    async def drop(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        offer_id: FromPath[int],
+        data: JSONBody[Decline],
+    ) -> OfferRecord:
+        return await services.bookings.drop(who, offer_id, data)
+
+    @post(
         "/{offer_id:int}/no-show",
         status_code=200,
         summary="Staff: the volunteer did not come; the seat goes back to the unfilled queue",

@@ -30,6 +30,7 @@ class OfferStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"  # withdrawn: the request was cancelled or filled by others
     NO_SHOW = "no_show"  # accepted, but staff recorded that the volunteer did not come
+    DROPPED = "dropped"  # accepted, then given back before the start (a substitute is sought)
 
 
 class EventKind(StrEnum):
@@ -47,3 +48,4 @@ class EventKind(StrEnum):
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"
     RATED = "rated"
+    DROPPED = "dropped"  # an accepted volunteer gave the job back before it started

@@ -921,6 +921,50 @@ class BookingService:
             ]
         return []
 
+    async def drop(self, who: Principal, offer_id: int, cmd: Decline) -> OfferRecord:
+        """The volunteer gives back a job they accepted, before it starts (ill, called away):
+        the seat, their time and hours are released and the seat is offered to the next
+        eligible volunteer at once (the substitute), or goes to the staff's queue. It
+        counts against reliability like a decline."""
+        offer = await self._own_offer(who, offer_id)
+        request = offer.request
+        now = self.s.clock()
+        window = store.window_of(request)
+        if now >= window.start:
+            raise Conflict("the job has started; tell staff instead")
+        zone = ZoneInfo(request.community.timezone)
+        events: list[RequestEvent] = []
+        async with transaction():
+            if not await store.transition_offer(
+                offer.id,
+                OfferStatus.ACCEPTED,
+                OfferStatus.DROPPED,
+                seat_key=None,
+                decline_reason=cmd.reason,
+            ):
+                raise Conflict(f"offer {offer.id} is {offer.status}, not accepted")
+            await people.count_answer(offer.volunteer.id, now, answered=True)
+            await store.release_seat(request.id)
+            await store.free_slots(offer.id)
+            await store.give_back_week_minutes(offer.volunteer.id, window, zone)
+            await notices.cancel_for_offer(offer.id)
+            await store.set_status(request, {RequestStatus.ASSIGNED}, RequestStatus.PENDING)
+            request = await store.get_request(request.id)
+            events.append(
+                await store.record_event(
+                    request,
+                    EventKind.DROPPED,
+                    now,
+                    actor_id=who.account_id,
+                    offer_id=offer.id,
+                    volunteer_account_id=who.account_id,
+                    note=cmd.reason or "gave the job back",
+                )
+            )
+            events += await self._fill(request, actor_id=who.account_id)
+        await self.s.host.emit(events)
+        return store.offer_record(await store.get_offer(offer.id))
+
     async def no_show(self, who: Principal, offer_id: int, cmd: NoShow) -> OfferRecord:
         """Staff record that an accepted volunteer did not come. The seat is released and the
         request goes to the staff's unfilled queue; the miss counts against the volunteer's
