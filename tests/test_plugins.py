@@ -64,7 +64,7 @@ def test_builtin_lines_and_skills() -> None:
     assert {"shopping", "delivery", "carrying", "medicine-pickup"} <= host.skills.keys()
     assert {"homework-help", "maths"} <= host.skills.keys()
     assert {p.source for p in host.plugins} == {"builtin"}
-    assert sorted(a.label for a in host.storage_apps) == ["afterschool", "cleaning"]
+    assert sorted(a.label for a in host.storage_apps) == ["afterschool", "cleaning", "patrol"]
 
 
 def _install_dist(tmp_path: Path, name: str, module: str, code: str) -> None:

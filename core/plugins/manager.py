@@ -34,6 +34,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.errands.hooks",
     "plugins.afterschool.hooks",
     "plugins.cleaning.hooks",
+    "plugins.patrol.hooks",
 )
 
 

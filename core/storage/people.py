@@ -193,6 +193,16 @@ async def get_volunteer(volunteer_id: int) -> Volunteer:
     return volunteer
 
 
+async def volunteer_of(account_id: int, community_id: int) -> Volunteer:
+    """The account's volunteer profile in the community."""
+    volunteer = await Volunteer.get_or_none(
+        membership__account_id=account_id, membership__community_id=community_id
+    )
+    if volunteer is None:
+        raise NotFound(f"you are not a volunteer of community {community_id}")
+    return volunteer
+
+
 async def list_volunteers(community_id: int) -> list[Volunteer]:
     return (
         await Volunteer.filter(membership__community_id=community_id)
