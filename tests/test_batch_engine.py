@@ -45,10 +45,15 @@ def test_augmenting_path_beats_first_come() -> None:
 
 
 def test_weekly_cap_and_busy_time_are_respected() -> None:
-    seats = [Seat(key=i, start=600 + 60 * i, end=660 + 60 * i, skills=frozenset(), week=0)
-             for i in range(4)]
-    vols = [Volunteer(key="X", skills=frozenset(), free=[(0, 2000)], busy=[(720, 780)],
-                      cap=120, used={0: 0})]
+    seats = [
+        Seat(key=i, start=600 + 60 * i, end=660 + 60 * i, skills=frozenset(), week=0)
+        for i in range(4)
+    ]
+    vols = [
+        Volunteer(
+            key="X", skills=frozenset(), free=[(0, 2000)], busy=[(720, 780)], cap=120, used={0: 0}
+        )
+    ]
     result = solve(seats, vols, lambda si, vi: 1.0)
     valid(seats, vols, result)
     assert result.filled == 2 and 2 not in result.assignment  # 12:00-13:00 is busy

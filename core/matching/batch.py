@@ -277,8 +277,11 @@ def _exchange(state: _State, pairs: list[list[int]], order: list[int], depth: in
                     placed = True
                 else:
                     for u in eligible_for[vi]:
-                        if u != t and u not in state.holder and not state.clashing(vi, u) and (
-                            state.cap_room(vi, u)
+                        if (
+                            u != t
+                            and u not in state.holder
+                            and not state.clashing(vi, u)
+                            and (state.cap_room(vi, u))
                         ):
                             state.give(u, vi)
                             placed = True

@@ -130,9 +130,7 @@ def polish(
             if not state.clashing(vi, si) and state.cap_room(vi, si):
                 best, choice = score(si, vi), vi
         state.give(si, choice)
-    return Result(
-        assignment=dict(state.holder), eligible_pairs=result.eligible_pairs, augmented=0
-    )
+    return Result(assignment=dict(state.holder), eligible_pairs=result.eligible_pairs, augmented=0)
 
 
 def total_score(result: Result, score: Score) -> float:

@@ -94,9 +94,11 @@ class PluginHost:
             if app is None:
                 continue
             name = pm.get_name(plugin) or repr(plugin)
-            if not isinstance(app, StorageApp) or app.label == "core" or app.label in {
-                a.label for a in self.storage_apps
-            }:
+            if (
+                not isinstance(app, StorageApp)
+                or app.label == "core"
+                or app.label in {a.label for a in self.storage_apps}
+            ):
                 raise PluginError(f"plugin {name!r}: storage_app {app!r} is not a unique app")
             self.storage_apps.append(app)
         self.routes: list[Any] = []

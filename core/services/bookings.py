@@ -293,7 +293,7 @@ class BookingService:
 
     async def get(self, who: Principal, request_id: int) -> RequestRecord:
         request = await store.get_request(request_id)
-        await self._require_can_see(who, request)
+        await self.require_can_see(who, request)
         return await store.request_record(request)
 
     async def requests(
@@ -322,7 +322,7 @@ class BookingService:
             )
         return [await store.request_record(r, with_history=False) for r in rows]
 
-    async def _require_can_see(self, who: Principal, request: ServiceRequest) -> None:
+    async def require_can_see(self, who: Principal, request: ServiceRequest) -> None:
         if (
             who.is_staff(request.community_id)
             or request.filed_by_id == who.account_id
@@ -333,7 +333,7 @@ class BookingService:
 
     async def cancel(self, who: Principal, request_id: int, cmd: Cancel) -> RequestRecord:
         request = await store.get_request(request_id)
-        await self._require_can_see(who, request)
+        await self.require_can_see(who, request)
         now = self.s.clock()
         zone = ZoneInfo(request.community.timezone)
         events: list[RequestEvent] = []
@@ -844,7 +844,7 @@ class BookingService:
         """The resident (or staff, or whoever filed it) confirms the work was done: every
         volunteer still holding a seat is marked done."""
         request = await store.get_request(request_id)
-        await self._require_can_see(who, request)
+        await self.require_can_see(who, request)
         if cmd.minutes is not None and request.filled > 1:
             raise InvalidInput.field("minutes", "give minutes per volunteer, on each offer")
         held = await store.offers_of_request(request.id, {OfferStatus.ACCEPTED})

@@ -193,7 +193,7 @@ class CleaningService:
     async def booking(self, who: Principal, request_id: int) -> BookingRecord:
         """The fee the resident confirmed and the machines reserved (resident or staff)."""
         request = await core_bookings.get_request(request_id)
-        await self.s.bookings._require_can_see(who, request)
+        await self.s.bookings.require_can_see(who, request)
         b = await CleaningBooking.get_or_none(request_id=request_id)
         if b is None:
             raise NotFound(f"request {request_id} is not a cleaning booking")

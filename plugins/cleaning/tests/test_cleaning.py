@@ -126,3 +126,10 @@ async def test_equipment_is_managed_by_staff(api: Api) -> None:
     assert retired["active"] is False
     kinds = [e["kind"] for e in await api.get("/cleaning/communities/1/equipment", "resident")]
     assert kinds.count("pressure-washer") == 2
+
+
+async def test_endpoints_are_in_the_openapi_docs(api: Api) -> None:
+    paths = (await api.client.get("/schema/openapi.json")).json()["paths"]
+    assert {"/cleaning/communities/{community_id}/fees", "/cleaning/bookings/{request_id}"} <= set(
+        paths
+    )

@@ -185,3 +185,8 @@ async def test_plans_are_validated(api: Api) -> None:
     )
     assert (await api.get(f"/requests/{shift['request_id']}", "staff"))["seats"] == 40
     assert time(16) < time(17)
+
+
+async def test_endpoints_are_in_the_openapi_docs(api: Api) -> None:
+    paths = (await api.client.get("/schema/openapi.json")).json()["paths"]
+    assert {"/patrol/shifts/{shift_id}/checkpoints", "/patrol/incidents"} <= set(paths)
