@@ -397,6 +397,84 @@ class BookingService:
         await self.s.host.emit(events)
         return await store.request_record(await store.get_request(request.id))
 
+    async def update_work(
+        self, who: Principal | None, request_id: int, details: dict[str, Any]
+    ) -> RequestRecord:
+        """Change the details of the compound's own work (a session's number of children);
+        the line's requirements are derived again. New seats are offered at once; seats
+        nobody holds are dropped (their offers withdrawn); held seats are never taken away.
+        ``who`` None: the line itself, on the compound's behalf (not reachable over HTTP)."""
+        request = await store.get_request(request_id)
+        if who is not None:
+            who.require_staff(request.community_id)
+        if request.resident_id is not None:
+            raise InvalidInput.field("request_id", "only the compound's own work is updated so")
+        line = self.s.host.line(request.line)
+        config = await communities.line_config(request.community_id, line.key)
+        settings = line.decode_settings(config.settings if config else {})
+        service = line.service(request.service)
+        parsed = line.decode_details(service, details)
+        wanted = line.requirements(service, parsed, settings).seats()
+        now = self.s.clock()
+        actor = who.account_id if who else None
+        events: list[RequestEvent] = []
+        async with transaction():
+            held = await store.seats_with_offers(
+                request.id, {OfferStatus.ACCEPTED, OfferStatus.COMPLETED}
+            )
+            count = max(len(wanted), max(held) + 1 if held else 0)
+            old = seat_skills_of(request)
+            seats = [wanted[i] if i < len(wanted) else old[i] for i in range(count)]
+            if not await store.update_open_request(
+                request.id,
+                details=msgspec.to_builtins(parsed),
+                seats=count,
+                seat_skills=[sorted(s) for s in seats],
+                required_skills=sorted(set().union(*seats)),
+            ):
+                raise Conflict(f"request {request.id} is {request.status}; it cannot change now")
+            request = await store.get_request(request.id)
+            full = request.filled >= request.seats
+            for other in await store.offers_of_request(request.id, {OfferStatus.OFFERED}):
+                if (full or other.seat >= count) and await store.transition_offer(
+                    other.id, OfferStatus.OFFERED, OfferStatus.CANCELLED
+                ):
+                    await notices.cancel_for_offer(other.id)
+                    events.append(
+                        await store.record_event(
+                            request,
+                            EventKind.WITHDRAWN,
+                            now,
+                            actor_id=actor,
+                            offer_id=other.id,
+                            volunteer_account_id=other.volunteer.membership.account.id,
+                            note="the work needs fewer volunteers now",
+                        )
+                    )
+            before = request.status
+            if full:
+                if await store.set_status(
+                    request, set(OPEN_REQUEST_STATUSES), RequestStatus.ASSIGNED
+                ):
+                    events.append(
+                        await store.record_event(
+                            request,
+                            EventKind.ASSIGNED,
+                            now,
+                            from_status=before,
+                            to_status=RequestStatus.ASSIGNED,
+                            actor_id=actor,
+                        )
+                    )
+            else:
+                await store.set_status(
+                    request, {RequestStatus.ASSIGNED, RequestStatus.UNFILLED}, RequestStatus.PENDING
+                )
+                if decode_settings(request.community.settings).matching == "instant":
+                    events += await self._fill(request, actor_id=actor)
+        await self.s.host.emit(events)
+        return await store.request_record(await store.get_request(request.id))
+
     async def offer_to(self, who: Principal, request_id: int, cmd: StaffOffer) -> OfferRecord:
         """Staff step in: offer the request to a volunteer they chose (e.g. after a phone call).
         Skills are still required; availability, overlap and the weekly cap are checked when

@@ -95,6 +95,16 @@ async def set_status(request: ServiceRequest, frm: set[RequestStatus], to: Reque
     return bool(changed)
 
 
+async def update_open_request(request_id: int, **values: Any) -> bool:
+    """Change a request that is still open or assigned; False if it is closed."""
+    return bool(
+        await ServiceRequest.filter(
+            id=request_id,
+            status__in=[RequestStatus.PENDING, RequestStatus.UNFILLED, RequestStatus.ASSIGNED],
+        ).update(**values)
+    )
+
+
 async def claim_seat(request_id: int) -> bool:
     return bool(
         await ServiceRequest.filter(

@@ -376,6 +376,7 @@ class AfterschoolService:
                 )
             if await self._take_seat(k.id):
                 await Enrolment.filter(id=e.id).update(status=ENROLLED)
+        await self._retutor(k.id)
         return await self._enrolment_record(await Enrolment.get(id=e.id), child)
 
     @staticmethod
@@ -406,6 +407,7 @@ class AfterschoolService:
                     enrolled=F("enrolled") - 1
                 )
                 await self._promote(e.klass_id)
+        await self._retutor(e.klass_id)
         return await self._enrolment_record(await Enrolment.get(id=e.id), child)
 
     async def _promote(self, class_id: int) -> None:
@@ -420,6 +422,38 @@ class AfterschoolService:
                 return
             await Enrolment.filter(id=head.id, status=WAITLISTED).update(status=ENROLLED)
 
+    async def _retutor(self, class_id: int) -> None:
+        """After enrolment changed: every future session asks for as many tutors as its
+        children now need (more seats are offered; unheld extra seats are dropped). Runs
+        after the enrolment's own transaction; the next change catches up if one fails."""
+        k = await self._get_class(class_id)
+        settings = await self._settings(k.community_id)
+        needed = rules.tutors_needed(k.enrolled, settings.children_per_tutor)
+        sessions = await ClassSession.filter(
+            klass_id=k.id, starts_at__gt=self.s.clock(), request_id__not_isnull=True
+        )
+        for session in sessions:
+            if session.tutors_needed == needed and session.children == k.enrolled:
+                continue
+            if session.tutors_needed != needed:
+                assert session.request_id is not None
+                try:
+                    await self.s.bookings.update_work(
+                        None,
+                        session.request_id,
+                        {
+                            "class_id": k.id,
+                            "class_name": k.name,
+                            "children": k.enrolled,
+                            "subjects": list(k.subjects),
+                        },
+                    )
+                except Conflict:
+                    continue  # the session's request was cancelled or is done
+            await ClassSession.filter(id=session.id).update(
+                children=k.enrolled, tutors_needed=needed
+            )
+
     async def set_seat_limit(self, who: Principal, class_id: int, limit: int) -> ClassRecord:
         """Staff change the seat limit; more seats promote from the waitlist at once. A
         lower limit keeps the children already enrolled (nobody is dropped)."""
@@ -428,6 +462,7 @@ class AfterschoolService:
         async with transaction():
             await AfterschoolClass.filter(id=k.id).update(seat_limit=limit)
             await self._promote(k.id)
+        await self._retutor(k.id)
         return await self._class_record(await self._get_class(k.id))
 
     async def enrolments(self, who: Principal, class_id: int) -> list[EnrolmentRecord]:

@@ -277,3 +277,38 @@ async def test_rules_and_access(api: Api) -> None:
     schema = (await api.client.get("/schema/openapi.json")).json()
     assert "/afterschool/classes/{class_id}/enrolments" in schema["paths"]
     assert k["seat_limit"] == 3
+
+
+async def test_more_children_ask_for_more_tutors_in_future_sessions(api: Api) -> None:
+    k = await open_class(api, seats=20)
+    await api.put(
+        "/communities/1/service-lines/afterschool",
+        "staff",
+        {"enabled": True, "settings": {"children_per_tutor": 2}},
+    )
+    first = await child(api, "Child 0")
+    await api.post(
+        f"/afterschool/classes/{k['id']}/enrolments", "resident", {"child_id": first["id"]}
+    )
+    (session,) = await api.post(
+        f"/afterschool/classes/{k['id']}/sessions",
+        "staff",
+        {"start": "2026-11-23", "end": "2026-11-23"},
+    )
+    assert session["tutors_needed"] == 1
+    kids = [await child(api, f"Child {i}") for i in range(1, 5)]
+    for c in kids:
+        await api.post(
+            f"/afterschool/classes/{k['id']}/enrolments", "resident", {"child_id": c["id"]}
+        )
+    (now,) = await api.get(f"/afterschool/classes/{k['id']}/sessions", "staff")
+    assert (now["children"], now["tutors_needed"]) == (5, 3)  # 5 children, 2 per tutor
+    request = await api.get(f"/requests/{session['request_id']}", "staff")
+    assert request["seats"] == 3 and request["details"]["children"] == 5
+    assert request["seat_skills"][0] == ["homework-help"]
+    # Children leaving: seats nobody holds are dropped again.
+    listing = await api.get(f"/afterschool/classes/{k['id']}/enrolments", "resident")
+    for e in listing[:3]:
+        await api.call("DELETE", f"/afterschool/enrolments/{e['id']}", "resident")
+    request = await api.get(f"/requests/{session['request_id']}", "staff")
+    assert request["seats"] == 1
