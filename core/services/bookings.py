@@ -35,7 +35,7 @@ from core.services.people import aware
 from core.storage import bookings as store
 from core.storage import communities, ledger, notices, people
 from core.storage.database import transaction
-from core.storage.models import Offer, ServiceRequest
+from core.storage.models import Building, Community, Offer, Resident, ServiceRequest
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -110,7 +110,7 @@ class BookingService:
         else:
             building_name = resident.building.name if resident.building else None
             unit, room = resident.unit, resident.room
-        building_id = await communities.building_id(community.id, building_name, "place.building")
+        building = await communities.building(community.id, building_name, "place.building")
 
         draft = RequestDraft(
             community_id=community.id,
@@ -146,10 +146,11 @@ class BookingService:
             details=msgspec.to_builtins(details),
             starts_at=window.start,
             ends_at=window.end,
-            building_id=building_id,
+            building_id=building.id if building else None,
             unit=unit,
             room=room,
             resident_id=resident.id,
+            related=(community, building, resident),
             filed_by_id=who.account_id,
             seats=seats,
             credentials=needs.credentials,
@@ -202,6 +203,7 @@ class BookingService:
         seats = needs.seats()
         if not seats:
             raise InvalidInput.field("service", "this work needs no volunteers")
+        place = await communities.building(community.id, building, "building")
         return await self._insert_and_match(
             community_id=community.id,
             line=line.key,
@@ -209,10 +211,11 @@ class BookingService:
             details=msgspec.to_builtins(parsed),
             starts_at=window.start,
             ends_at=window.end,
-            building_id=await communities.building_id(community.id, building, "building"),
+            building_id=place.id if place else None,
             unit="",
             room="",
             resident_id=None,
+            related=(community, place, None),
             filed_by_id=who.account_id,
             seats=seats,
             credentials=needs.credentials,
@@ -230,6 +233,7 @@ class BookingService:
         notes: str,
         filed_by_id: int,
         instant: bool,
+        related: tuple[Community, Building | None, Resident | None],
         **values: Any,
     ) -> RequestRecord:
         now = self.s.clock()
@@ -246,7 +250,8 @@ class BookingService:
                 seat_skills=[sorted(s) for s in seats],
                 notes=notes,
             )
-            request = await store.get_request(request.id)  # with its building and community
+            # The rows it points at were read while validating: attach them, no re-read.
+            request.community, request.building, request.resident = related
             await self.s.host.stored(stored_request(request))
             events.append(
                 await store.record_event(
@@ -261,7 +266,9 @@ class BookingService:
             if instant:
                 events += await self._fill(request)
         await self.s.host.emit(events)
-        return await store.request_record(await store.get_request(request.id))
+        # The request as this transaction left it (status set in place by _fill): only its
+        # history and holders are read again.
+        return await store.request_record(request)
 
     def _window(
         self, raw: WindowIn, zone: ZoneInfo, default: timedelta, longest: timedelta

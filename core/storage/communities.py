@@ -67,6 +67,15 @@ async def community_record(community: Community) -> CommunityRecord:
     )
 
 
+async def building(community_id: int, name: str | None, field: str) -> Building | None:
+    if name is None:
+        return None
+    found = await Building.get_or_none(community_id=community_id, name=name)
+    if found is None:
+        raise InvalidInput.field(field, f"no building {name!r} in community {community_id}")
+    return found
+
+
 async def building_id(community_id: int, name: str | None, field: str) -> int | None:
     if name is None:
         return None
