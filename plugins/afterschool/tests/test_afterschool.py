@@ -221,6 +221,10 @@ async def test_sessions_vetted_tutors_and_safe_release(api: Api) -> None:
     seen = await api.get(f"/afterschool/children/{xiaoming['id']}/attendance", "resident")
     assert [(a["day"], a["collected_by"]) for a in seen] == [("2026-11-23", "Li Xiuying")]
     await api.get(f"/afterschool/children/{xiaoming['id']}/attendance", "volunteer_liu", expect=404)
+    api.clock.now = api.clock.now.replace(hour=10, minute=35)  # 18:35: the session is over
+    await api.post(f"/offers/{offer['id']}/complete", "volunteer_chen", {}, expect=200)
+    (entry,) = await api.get(f"/volunteers/{CHEN}/hours", "volunteer_chen")
+    assert (entry["line"], entry["minutes"]) == ("afterschool", 120)
 
 
 async def test_rules_and_access(api: Api) -> None:

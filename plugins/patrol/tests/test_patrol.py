@@ -100,6 +100,12 @@ async def test_patrol_shift_from_sign_up_to_checkpoints_and_incident(api: Api) -
     assert [i["what"] for i in seen] == ["Car blocking the fire lane"]
     await api.get("/patrol/communities/1/incidents", zhao, expect=403)
 
+    # The shift is done and recorded: the hours go to the ledger under the patrol line.
+    api.clock.now = api.clock.now.replace(hour=13, minute=5)  # 21:05
+    await api.post(f"/offers/{offered[ZHAO]}/complete", zhao, {}, expect=200)
+    (entry,) = await api.get(f"/volunteers/{ZHAO}/hours", zhao)
+    assert (entry["line"], entry["minutes"]) == ("patrol", 120)
+
 
 async def test_a_volunteer_who_cannot_make_it_asks_for_a_substitute(api: Api) -> None:
     post = await plan_id(api, "school-post")
