@@ -15,10 +15,10 @@ from core.domain.commands import BatchRunIn
 from core.domain.enums import EventKind, OfferStatus, RequestStatus
 from core.domain.errors import Conflict, InvalidInput
 from core.domain.events import RequestEvent
-from core.domain.policy import decode_settings
+from core.domain.policy import CommunitySettings, decode_settings
 from core.domain.records import BatchAssignment, BatchRunRecord
 from core.domain.time import Interval, week_start
-from core.matching import Candidate, Ranked
+from core.matching import Candidate, Need, Ranked, ScoringMatcher
 from core.matching import batch as engine
 from core.matching.exact import assign
 from core.services.bookings import seat_skills_of
@@ -227,13 +227,11 @@ class BatchService:
         await self.s.host.emit(events)
         return run_record(run, zone)
 
-    def _score(self, need: Any, candidate: Candidate, policy: Any) -> Ranked:
-        from core.matching.ranking import ScoringMatcher
-
-        matcher = self.s.matcher if isinstance(self.s.matcher, ScoringMatcher) else None
-        if matcher is None:
-            return self.s.matcher.rank(need, [candidate], policy.weights, self.s.host)[0]
-        return matcher.score(need, candidate, policy.weights, self.s.host)
+    def _score(self, need: Need, candidate: Candidate, policy: CommunitySettings) -> Ranked:
+        """The score an offer of this pair would carry (eligibility is checked already)."""
+        if isinstance(self.s.matcher, ScoringMatcher):
+            return self.s.matcher.score(need, candidate, policy.weights, self.s.host)
+        return self.s.matcher.rank(need, [candidate], policy.weights, self.s.host)[0]
 
     async def runs(self, who: Principal, community_id: int, limit: int) -> list[BatchRunRecord]:
         community = await communities.get_community(community_id)
