@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
 import shutil
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -10,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from litestar import Litestar
@@ -35,16 +38,61 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+# Set to a PostgreSQL URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run the whole
+# suite on PostgreSQL: a template database is migrated once and copied for every test.
+POSTGRES_URL = os.environ.get("REDBUTLER_TEST_POSTGRES_URL")
+
 _template: dict[str, Path] = {}
+_copies = itertools.count()
 
 
 def template_database(root: Path) -> Path:
-    """A database built once per test session by running the real migrations."""
+    """A database built once per test session by running the real migrations: a SQLite
+    file, or on PostgreSQL a template database (the path then only names it)."""
     if "path" not in _template:
-        path = root / "template.sqlite3"
-        asyncio.run(migrate(f"sqlite://{path}", build_plugin_host().storage_apps))
-        _template["path"] = path
+        if POSTGRES_URL:
+            name = f"rb_template_{os.getpid()}"
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+            asyncio.run(migrate(_pg_url(name), build_plugin_host().storage_apps))
+            _template["path"] = Path(name)
+        else:
+            path = root / "template.sqlite3"
+            asyncio.run(migrate(f"sqlite://{path}", build_plugin_host().storage_apps))
+            _template["path"] = path
     return _template["path"]
+
+
+def _pg_url(database: str) -> str:
+    assert POSTGRES_URL
+    parts = urlsplit(POSTGRES_URL)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg  # the [postgres] extra
+
+    conn = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@asynccontextmanager
+async def fresh_database(tmp: Path, template: Path) -> AsyncIterator[str]:
+    """A database of its own for one test, copied from the migrated template."""
+    if not POSTGRES_URL:
+        db = tmp / "test.sqlite3"
+        shutil.copy(template, db)
+        yield f"sqlite://{db}"
+        return
+    name = f"rb_test_{os.getpid()}_{next(_copies)}"
+    await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass
@@ -92,18 +140,15 @@ async def running_api(
     clock: Callable[[], datetime] | None = None,
     sweep_interval: float = 0,
 ) -> AsyncIterator[Api]:
-    db = tmp / "test.sqlite3"
-    shutil.copy(template, db)
     the_clock = clock if isinstance(clock, Clock) else Clock()
-    settings = Settings(
-        database_url=f"sqlite://{db}", sweep_interval=sweep_interval, load_demo=demo
-    )
-    app = create_app(settings, host=host, clock=the_clock)
-    async with serving_lifespan(app):
-        # Litestar and httpx spell the ASGI callable differently; it is the same protocol.
-        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Api(client=client, app=app, clock=the_clock)
+    async with fresh_database(tmp, template) as url:
+        settings = Settings(database_url=url, sweep_interval=sweep_interval, load_demo=demo)
+        app = create_app(settings, host=host, clock=the_clock)
+        async with serving_lifespan(app):
+            # Litestar and httpx spell the ASGI callable differently; it is the same protocol.
+            transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                yield Api(client=client, app=app, clock=the_clock)
 
 
 @asynccontextmanager

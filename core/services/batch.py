@@ -182,16 +182,17 @@ class BatchService:
                 request, seat, _ = seats[si]
                 choice = ranked[(si, vi)]
                 await store.set_status(request, {RequestStatus.UNFILLED}, RequestStatus.PENDING)
-                try:
-                    event = await self.s.bookings._make_offer(
-                        request,
-                        choice,
-                        seat,
-                        now,
-                        policy,
-                        who.account_id if who else None,
-                        batch_run_id=run.id,
-                    )
+                try:  # in a savepoint: a clash undoes this offer only, not the run
+                    async with transaction():
+                        event = await self.s.bookings._make_offer(
+                            request,
+                            choice,
+                            seat,
+                            now,
+                            policy,
+                            who.account_id if who else None,
+                            batch_run_id=run.id,
+                        )
                 except Conflict:
                     continue  # someone offered it meanwhile; the seat's other offer stands
                 events.append(event)

@@ -426,6 +426,7 @@ class BookingService:
         actor = who.account_id if who else None
         events: list[RequestEvent] = []
         async with transaction():
+            await store.lock_request(request.id)
             held = await store.seats_with_offers(
                 request.id, {OfferStatus.ACCEPTED, OfferStatus.COMPLETED}
             )
@@ -783,6 +784,7 @@ class BookingService:
         now = self.s.clock()
         events: list[RequestEvent] = []
         async with transaction():
+            await store.lock_request(request.id)
             if not await store.take_offer_seat(offer, now):
                 raise Conflict(self._why_closed(await store.get_offer(offer.id)))
             await people.count_answer(volunteer.id, now, answered=True, accepted=True)
@@ -853,6 +855,7 @@ class BookingService:
         now = self.s.clock()
         events: list[RequestEvent] = []
         async with transaction():
+            await store.lock_request(offer.request.id)
             if not await store.transition_offer(
                 offer.id,
                 OfferStatus.OFFERED,
@@ -887,9 +890,10 @@ class BookingService:
         expire (or re-offer) the same offer twice. Returns how many expired."""
         now = self.s.clock()
         expired = 0
-        for offer_id in await store.due_offers(now, self.s.config.sweep_batch):
+        for offer_id, request_id in await store.due_offers(now, self.s.config.sweep_batch):
             events: list[RequestEvent] = []
             async with transaction():
+                await store.lock_request(request_id)
                 if not await store.transition_offer(
                     offer_id, OfferStatus.OFFERED, OfferStatus.EXPIRED, responded_at=now
                 ):
@@ -953,6 +957,7 @@ class BookingService:
         zone = ZoneInfo(request.community.timezone)
         events: list[RequestEvent] = []
         async with transaction():
+            await store.lock_request(request.id)
             for offer in offers:
                 if not await store.transition_offer(
                     offer.id,
@@ -1020,6 +1025,7 @@ class BookingService:
         zone = ZoneInfo(request.community.timezone)
         events: list[RequestEvent] = []
         async with transaction():
+            await store.lock_request(request.id)
             if not await store.transition_offer(
                 offer.id,
                 OfferStatus.ACCEPTED,
@@ -1064,6 +1070,7 @@ class BookingService:
         zone = ZoneInfo(request.community.timezone)
         events: list[RequestEvent] = []
         async with transaction():
+            await store.lock_request(request.id)
             if not await store.transition_offer(
                 offer.id, OfferStatus.ACCEPTED, OfferStatus.NO_SHOW, seat_key=None
             ):

@@ -23,7 +23,7 @@ from core.domain.records import (
     RequestRecord,
     Window,
 )
-from core.domain.time import Interval, slot_starts, week_start
+from core.domain.time import Interval, slot_starts, utcnow, week_start
 from core.storage.models import (
     BatchRun,
     Offer,
@@ -270,15 +270,25 @@ async def count_offers(request_id: int, status: OfferStatus) -> int:
     return await Offer.filter(request_id=request_id, status=status).count()
 
 
-async def due_offers(now: datetime, limit: int) -> list[int]:
-    """Offers past their expiry, most urgent requests first."""
-    ids = (
+async def due_offers(now: datetime, limit: int) -> list[tuple[int, int]]:
+    """(offer, request) of offers past their expiry, most urgent requests first."""
+    rows = (
         await Offer.filter(status=OfferStatus.OFFERED, expires_at__lte=now)
         .order_by("-request__priority", "expires_at")
         .limit(limit)
-        .values_list("id", flat=True)
+        .values_list("id", "request_id")
     )
-    return cast("list[int]", ids)
+    return [(int(o), int(r)) for o, r in rows]
+
+
+async def lock_request(request_id: int) -> None:
+    """Take the request's row first in a transaction that will change its offers.
+
+    Every such transaction locks the request before any of its offers, so two of them
+    (two accepts of one seat, an accept and a decline) queue on the request on PostgreSQL
+    instead of deadlocking on each other's offers; on SQLite it is the write that takes the
+    database's write lock, so the transaction never has to upgrade a read lock."""
+    await ServiceRequest.filter(id=request_id).update(updated_at=utcnow())
 
 
 async def open_requests_between(

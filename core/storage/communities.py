@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from core.domain.errors import Conflict, InvalidInput, NotFound
 from core.domain.records import CommunityRecord
@@ -102,10 +103,11 @@ async def save_line_config(
     if await query.update(enabled=enabled, settings=settings):
         return
     try:
-        await CommunityServiceLine.create(
-            community_id=community_id, line=line, enabled=enabled, settings=settings
-        )
-    except IntegrityError:
+        async with in_transaction():  # a savepoint: a clash must not end the caller's
+            await CommunityServiceLine.create(
+                community_id=community_id, line=line, enabled=enabled, settings=settings
+            )
+    except IntegrityError:  # created by someone else at the same moment
         await query.update(enabled=enabled, settings=settings)
 
 

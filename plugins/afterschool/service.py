@@ -116,7 +116,8 @@ class AfterschoolService:
         async with transaction():
             if not await SchoolCalendar.filter(community_id=community_id).update(**values):
                 try:
-                    await SchoolCalendar.create(community_id=community_id, **values)
+                    async with transaction():  # a savepoint
+                        await SchoolCalendar.create(community_id=community_id, **values)
                 except IntegrityError:  # created at the same moment by someone else
                     await SchoolCalendar.filter(community_id=community_id).update(**values)
         return CalendarRecord(community_id=community_id, **msgspec.structs.asdict(cmd))
@@ -363,17 +364,19 @@ class AfterschoolService:
             raise InvalidInput.field("child_id", "the child is registered in another compound")
         now = self.s.clock()
         async with transaction():
-            try:
-                e = await Enrolment.create(
-                    klass_id=k.id, child_id=child.id, status=WAITLISTED, queued_at=now
-                )
-            except IntegrityError:
+            # Write first: back into the queue after a withdrawal, else a new row; the unique
+            # (class, child) index refuses a second active one (and ends the transaction).
+            if await Enrolment.filter(klass_id=k.id, child_id=child.id, status=WITHDRAWN).update(
+                status=WAITLISTED, queued_at=now
+            ):
                 e = await Enrolment.get(klass_id=k.id, child_id=child.id)
-                if e.status != WITHDRAWN:
-                    raise Conflict(f"{child.name} is already {e.status} in this class") from None
-                await Enrolment.filter(id=e.id, status=WITHDRAWN).update(
-                    status=WAITLISTED, queued_at=now
-                )
+            else:
+                try:
+                    e = await Enrolment.create(
+                        klass_id=k.id, child_id=child.id, status=WAITLISTED, queued_at=now
+                    )
+                except IntegrityError:
+                    raise Conflict(f"{child.name} is already enrolled or waiting here") from None
             if await self._take_seat(k.id):
                 await Enrolment.filter(id=e.id).update(status=ENROLLED)
         await self._retutor(k.id)

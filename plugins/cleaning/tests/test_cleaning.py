@@ -62,14 +62,14 @@ async def test_one_machine_is_never_held_twice(api: Api) -> None:
     )
     assert "pressure-washer" in clash["detail"]
     assert len(await api.get("/requests?community_id=1", "staff")) == 1  # nothing half-written
-    await api.post("/requests", "staff", dict(carpet("12:00", "13:00", 15), resident_id=2))
+    second = await api.post("/requests", "staff", dict(carpet("12:00", "13:00", 15), resident_id=2))
 
     schedule = await api.get(
         "/cleaning/communities/1/schedule?start=2026-11-22&end=2026-11-23", "staff"
     )
     assert [(r["request_id"], r["start"][11:16], r["end"][11:16]) for r in schedule] == [
         (first["id"], "10:00", "12:00"),
-        (first["id"] + 1, "12:00", "13:00"),
+        (second["id"], "12:00", "13:00"),
     ]
     await api.get(
         "/cleaning/communities/1/schedule?start=2026-11-22&end=2026-11-23", "resident", expect=403
