@@ -80,6 +80,20 @@ async def _pg_admin(sql: str) -> None:
 
 
 @asynccontextmanager
+async def empty_database(tmp: Path) -> AsyncIterator[str]:
+    """A database with no tables at all (for migration tests)."""
+    if not POSTGRES_URL:
+        yield f"sqlite://{tmp / 'empty.sqlite3'}"
+        return
+    name = f"rb_empty_{os.getpid()}_{next(_copies)}"
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@asynccontextmanager
 async def fresh_database(tmp: Path, template: Path) -> AsyncIterator[str]:
     """A database of its own for one test, copied from the migrated template."""
     if not POSTGRES_URL:

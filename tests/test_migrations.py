@@ -1,0 +1,66 @@
+"""Upgrading a database made by the previous release (core migration 0001, 0.1.0) keeps
+its data: migration 0002 adds columns with defaults and, on SQLite, rebuilds the request
+table that offers point at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tortoise import connections
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api import migrate as migrate_api
+
+from core.plugins.manager import build_plugin_host
+from core.storage.config import orm_config
+from core.storage.database import migrate, open_database
+from core.storage.models import Offer, ServiceRequest, Volunteer
+from tests.support import empty_database
+
+NOW = "2026-11-21 01:00:00+00:00"
+
+
+async def test_upgrade_from_the_previous_release_keeps_data(tmp_path: Path) -> None:
+    async with empty_database(tmp_path) as url:
+        async with TortoiseContext():
+            await migrate_api(config=orm_config(url), target="core.0001_initial")
+        apps = build_plugin_host().storage_apps
+        # Data as 0.1.0 wrote it: a compound, a resident, a volunteer, a request, an offer.
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=orm_config(url))
+            conn = connections.get("default")
+            stamp, t, f = f"'{NOW}'", "TRUE", "FALSE"  # literals both databases read
+            for sql in (
+                f"INSERT INTO community (id, slug, name, timezone, created_at) VALUES "
+                f"(1, 'old', 'Old compound', 'Asia/Shanghai', {stamp})",
+                "INSERT INTO building (id, community_id, name) VALUES (1, 1, '17')",
+                f"INSERT INTO account (id, name, phone, is_admin, created_at) VALUES "
+                f"(1, 'Grandma Li', NULL, {f}, {stamp}), (2, 'Chen Jing', NULL, {f}, {stamp})",
+                f"INSERT INTO membership (id, account_id, community_id, role, created_at) VALUES "
+                f"(1, 1, 1, 'resident', {stamp}), (2, 2, 1, 'volunteer', {stamp})",
+                f"INSERT INTO resident (id, membership_id, building_id, unit, room, elderly, "
+                f"lives_alone, no_smartphone) VALUES (1, 1, 1, '2', '301', {t}, {t}, {t})",
+                f"INSERT INTO volunteer (id, membership_id, party_member, weekly_cap_minutes, "
+                f"home_building_id, active) VALUES (1, 2, {t}, 480, 1, {t})",
+                "INSERT INTO volunteer_skill (id, volunteer_id, skill) VALUES (1, 1, 'shopping')",
+                f"INSERT INTO service_request (id, community_id, building_id, resident_id, "
+                f"filed_by_id, line, service, details, starts_at, ends_at, unit, room, status, "
+                f"seats, filled, required_skills, priority, notes, created_at, updated_at) VALUES "
+                f"(1, 1, 1, 1, 1, 'errands', 'groceries', '{{}}', {stamp}, {stamp}, '2', '301', "
+                f"'assigned', 1, 1, '[\"shopping\"]', 100, 'tofu', {stamp}, {stamp})",
+                f"INSERT INTO offer (id, request_id, volunteer_id, offered_by_id, status, score, "
+                f"score_breakdown, offered_at, expires_at, decline_reason) VALUES "
+                f"(1, 1, 1, NULL, 'accepted', 5, '{{}}', {stamp}, {stamp}, '')",
+            ):
+                await conn.execute_script(sql)
+        await migrate(url, apps)  # to this release, plugins' tables included
+        async with open_database(url, apps=apps, run_migrations=False):
+            request = await ServiceRequest.get(id=1)
+            assert (request.notes, request.resident_id, request.status) == ("tofu", 1, "assigned")
+            assert request.seat_skills == [] and request.declines == 0 and not request.urgent
+            offer = await Offer.get(id=1)
+            assert (offer.request_id, offer.status, offer.seat) == (1, "accepted", 0)
+            volunteer = await Volunteer.get(id=1)
+            assert volunteer.preferred_lines == [] and volunteer.rel_answered == 0
+            conn = connections.get("default")
+            if conn.capabilities.dialect == "sqlite":
+                assert not await conn.execute_query_dict("PRAGMA foreign_key_check")
