@@ -17,6 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from api.auth import PUBLIC_PATHS, BearerTokenAuth, current_principal
 from api.controllers import CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS
+from api.idempotency import IdempotencyMiddleware
 from core.domain.time import utcnow
 from core.plugins.manager import PluginHost, build_plugin_host
 from core.services import CoreConfig, Services
@@ -62,7 +63,11 @@ def create_app(
             "services": Provide(provide_services, sync_to_thread=False),
             "who": Provide(current_principal, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(BearerTokenAuth, exclude=PUBLIC_PATHS)],
+        # Authentication first: keys are scoped to the account it finds.
+        middleware=[
+            DefineMiddleware(BearerTokenAuth, exclude=PUBLIC_PATHS),
+            IdempotencyMiddleware(),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(

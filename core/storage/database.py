@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -58,6 +58,29 @@ async def open_database(
             await ctx.close_connections()
 
 
-def transaction() -> AbstractAsyncContextManager[object]:
-    """One use case's transaction; every query inside it runs on the same connection."""
-    return in_transaction()
+@asynccontextmanager
+async def transaction() -> AsyncIterator[object]:
+    """One use case's transaction; every query inside it runs on the same connection.
+
+    Nested inside another it is a savepoint. The outermost one of a call that carries an
+    Idempotency-Key writes the key first (``core.storage.idempotency``), so the key commits
+    with the work it protects.
+    """
+    from core.storage import idempotency
+
+    level = idempotency.depth.get()
+    token = idempotency.depth.set(level + 1)
+    pending = idempotency.claim.get()
+    wrote = False
+    try:
+        async with in_transaction() as conn:
+            if level == 0 and pending is not None and not pending.written:
+                await idempotency.write_claim(pending)
+                wrote = True
+            yield conn
+    except BaseException:
+        if wrote and pending is not None:
+            pending.written = False  # rolled back with the work
+        raise
+    finally:
+        idempotency.depth.reset(token)

@@ -534,3 +534,21 @@ class SchedulerLease(Model):
 
     class Meta:
         table = "scheduler_lease"
+
+
+# A client's Idempotency-Key for one POST. Written as the first statement of the use case's
+# own transaction, so the key and what it protects commit (or roll back) together; the
+# response is stored once the call has answered, and replayed to retries.
+class IdempotencyKey(Model):
+    id = fields.BigIntField(primary_key=True)
+    account_id = fields.IntField()
+    key = fields.CharField(max_length=200)
+    fingerprint = fields.CharField(max_length=64)  # SHA-256 of method, path and body
+    response_status = fields.SmallIntField(null=True)  # NULL while running
+    response_body = fields.TextField(null=True)
+    response_type = fields.CharField(max_length=100, null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "idempotency_key"
+        unique_together = (("account_id", "key"),)

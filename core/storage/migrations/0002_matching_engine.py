@@ -260,4 +260,19 @@ class Migration(migrations.Migration):
             field=fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
             sql_default="'[]'",
         ),
+        ops.CreateModel(
+            name='IdempotencyKey',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account_id', fields.IntField()),
+                ('key', fields.CharField(max_length=200)),
+                ('fingerprint', fields.CharField(max_length=64)),
+                ('response_status', fields.SmallIntField(null=True)),
+                ('response_body', fields.TextField(null=True, unique=False)),
+                ('response_type', fields.CharField(null=True, max_length=100)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'idempotency_key', 'app': 'core', 'unique_together': (('account_id', 'key'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
     ]
