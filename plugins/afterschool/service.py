@@ -470,6 +470,7 @@ class AfterschoolService:
 
     async def enrolments(self, who: Principal, class_id: int) -> list[EnrolmentRecord]:
         k = await self._get_class(class_id)
+        who.require_member(k.community_id)
         query = Enrolment.filter(klass_id=k.id).exclude(status=WITHDRAWN)
         if not who.is_staff(k.community_id):
             query = query.filter(child__guardian_id=who.account_id)
