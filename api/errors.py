@@ -38,6 +38,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Request body too large",
     422: "Invalid input",
     429: "Too many requests",

@@ -6,6 +6,7 @@ from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from api.etags import ETAG_HEADER, IfMatch, tagged
 from core.domain.access import Principal
 from core.domain.commands import (
     AddBuildings,
@@ -67,18 +68,24 @@ class CommunityController(Controller):
     ) -> CommunityRecord:
         return await services.communities.add_buildings(who, community_id, data.names, data.grid)
 
-    @get("/{community_id:int}/settings", summary="Matching and offer policy (members)")
+    @get(
+        "/{community_id:int}/settings",
+        summary="Matching and offer policy (members), with its ETag",
+        response_headers=[ETAG_HEADER],
+    )
     async def settings(
         self,
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         community_id: FromPath[int],
-    ) -> CommunitySettings:
-        return await services.communities.settings(who, community_id)
+    ) -> Response[CommunitySettings]:
+        return tagged(await services.communities.settings(who, community_id))
 
     @put(
         "/{community_id:int}/settings",
-        summary="Set matching weights, offer expiry, broadcast, escalation, approval (staff)",
+        summary="Set matching weights, offer expiry, broadcast, escalation, approval (staff); "
+        "If-Match refuses a lost update (412)",
+        response_headers=[ETAG_HEADER],
     )
     async def set_settings(
         self,
@@ -86,8 +93,9 @@ class CommunityController(Controller):
         who: NamedDependency[Principal],
         community_id: FromPath[int],
         data: JSONBody[CommunitySettings],
-    ) -> CommunitySettings:
-        return await services.communities.set_settings(who, community_id, data)
+        if_match: IfMatch = None,
+    ) -> Response[CommunitySettings]:
+        return tagged(await services.communities.set_settings(who, community_id, data, if_match))
 
     @post(
         "/{community_id:int}/batch-runs",

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from litestar import Controller, delete, get, patch, post, put
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from api.etags import ETAG_HEADER, IfMatch, tagged
 from core.domain.access import Principal
 from core.domain.commands import AddExtraTime, AddTimeOff, SetCredentials, UpdateVolunteer
 from core.domain.records import (
@@ -22,24 +23,34 @@ class VolunteerController(Controller):
     path = "/volunteers/{volunteer_id:int}"
     tags = ["volunteers"]
 
-    @get("/", summary="A volunteer profile (the volunteer or their staff)")
+    @get(
+        "/",
+        summary="A volunteer profile (the volunteer or their staff), with its ETag",
+        response_headers=[ETAG_HEADER],
+    )
     async def show(
         self,
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         volunteer_id: FromPath[int],
-    ) -> VolunteerRecord:
-        return await services.people.volunteer(who, volunteer_id)
+    ) -> Response[VolunteerRecord]:
+        return tagged(await services.people.volunteer(who, volunteer_id))
 
-    @patch("/", summary="Change skills, weekly availability, hour cap (fields sent are replaced)")
+    @patch(
+        "/",
+        summary="Change skills, availability, hour cap (fields sent are replaced); "
+        "send If-Match with the ETag you read to refuse a lost update (412)",
+        response_headers=[ETAG_HEADER],
+    )
     async def update(
         self,
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         volunteer_id: FromPath[int],
         data: JSONBody[UpdateVolunteer],
-    ) -> VolunteerRecord:
-        return await services.people.update_volunteer(who, volunteer_id, data)
+        if_match: IfMatch = None,
+    ) -> Response[VolunteerRecord]:
+        return tagged(await services.people.update_volunteer(who, volunteer_id, data, if_match))
 
     @post("/time-off", summary="Add one-off time off")
     async def add_time_off(

@@ -51,6 +51,13 @@ class Forbidden(DomainError):
     status = 403
 
 
+class PreconditionFailed(DomainError):
+    """``If-Match`` names a version that is no longer current: someone changed it since."""
+
+    code = "precondition-failed"
+    status = 412
+
+
 class Conflict(DomainError):
     """The request is valid but the current state does not allow it (taken, answered, full)."""
 

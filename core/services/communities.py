@@ -8,6 +8,7 @@ import msgspec
 from core.domain.access import Principal
 from core.domain.commands import ConfigureLine, CreateCommunity, InviteCompound, NewAlliance
 from core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.domain.etag import check
 from core.domain.policy import CommunitySettings, decode_settings
 from core.domain.records import (
     AllianceRecord,
@@ -94,11 +95,19 @@ class CommunityService:
         return decode_settings(community.settings)
 
     async def set_settings(
-        self, who: Principal, community_id: int, settings: CommunitySettings
+        self,
+        who: Principal,
+        community_id: int,
+        settings: CommunitySettings,
+        if_match: str | None = None,
     ) -> CommunitySettings:
         community = await store.get_community(community_id)
         who.require_staff(community.id)
         async with transaction():
+            await store.lock_community(community.id)
+            if if_match is not None:
+                current = decode_settings((await store.get_community(community.id)).settings)
+                check(if_match, current, f"the settings of community {community.id}")
             await store.save_settings(community.id, msgspec.to_builtins(settings))
         return settings
 

@@ -17,6 +17,7 @@ from core.domain.commands import (
 )
 from core.domain.enums import Role
 from core.domain.errors import Forbidden, InvalidInput, NotFound
+from core.domain.etag import check
 from core.domain.records import (
     CalendarFeed,
     ExtraTimeRecord,
@@ -153,7 +154,11 @@ class PeopleService:
         return await people.volunteer_record(await self._volunteer_for(who, volunteer_id))
 
     async def update_volunteer(
-        self, who: Principal, volunteer_id: int, cmd: UpdateVolunteer
+        self,
+        who: Principal,
+        volunteer_id: int,
+        cmd: UpdateVolunteer,
+        if_match: str | None = None,
     ) -> VolunteerRecord:
         volunteer = await self._volunteer_for(who, volunteer_id)
         community_id = volunteer.membership.community_id
@@ -185,6 +190,10 @@ class PeopleService:
                 levels = {k: v for k, v in current.items() if k in skills}
             self._check_levels(skills, levels, "skill_levels")
         async with transaction():
+            await people.lock_volunteer(volunteer.id)
+            if if_match is not None:
+                shown = await people.volunteer_record(await people.get_volunteer(volunteer.id))
+                check(if_match, shown, f"volunteer {volunteer.id}")
             await people.update_volunteer(volunteer.id, **values)
             if skills is not None:
                 await people.set_skills(volunteer.id, skills, levels)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from core.domain.errors import Conflict, InvalidInput, NotFound
@@ -109,6 +110,11 @@ async def save_line_config(
             )
     except IntegrityError:  # created by someone else at the same moment
         await query.update(enabled=enabled, settings=settings)
+
+
+async def lock_community(community_id: int) -> None:
+    """Take the compound's row first in an edit (a write that changes nothing)."""
+    await Community.filter(id=community_id).update(timezone=F("timezone"))
 
 
 async def save_settings(community_id: int, settings: dict[str, Any]) -> None:

@@ -157,6 +157,11 @@ def _weekly(w: AvailabilityWindow) -> WeeklyWindow:
     return WeeklyWindow(weekday=w.weekday, start=_time(w.start_minute), end=_time(w.end_minute))
 
 
+async def lock_volunteer(volunteer_id: int) -> None:
+    """Take the volunteer's row first in an edit (a write that changes nothing)."""
+    await Volunteer.filter(id=volunteer_id).update(active=F("active"))
+
+
 async def update_volunteer(volunteer_id: int, **values: object) -> None:
     if values:
         await Volunteer.filter(id=volunteer_id).update(**values)
