@@ -37,7 +37,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_database(settings.database_url, apps=services.host.storage_apps):
+        async with open_database(
+            settings.database_url,
+            apps=services.host.storage_apps,
+            run_migrations=settings.migrate,
+        ):
             if settings.load_demo:
                 from core.demo import load_demo
 
@@ -88,3 +92,8 @@ def create_app(
     )
     app.state.services = services
     return app
+
+
+def app_from_env() -> Litestar:
+    """The app of one server worker, from ``REDBUTLER_*`` settings (``serve --workers N``)."""
+    return create_app(Settings.from_env())

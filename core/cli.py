@@ -30,7 +30,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    app = create_app(settings)
     base = f"http://{args.host}:{args.port}"
     print(f"redbutler on {base}  (database: {settings.database_url})")
     print(f"  API docs: {base}/schema  (Swagger UI: {base}/schema/swagger)")
@@ -40,10 +39,45 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("  demo community 'Mingyue Harbour' loaded; demo tokens (public, demo only):")
         for who, token in DEMO_TOKENS.items():
             print(f"    {who:16} {token}")
+    if args.workers == 1:
+        uvicorn.run(
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            timeout_graceful_shutdown=10,
+        )
+        return 0
+    # Several workers: migrate and load the demo once here, then each worker builds its
+    # app from the environment without migrating. The scheduler runs in every worker;
+    # each offer, notification and daily batch is still handled exactly once.
+    asyncio.run(_prepare(settings))
+    os.environ["REDBUTLER_DATABASE_URL"] = settings.database_url
+    os.environ["REDBUTLER_MIGRATE"] = "0"
+    print(f"  {args.workers} workers")
     uvicorn.run(
-        app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=10
+        "api.app:app_from_env",
+        factory=True,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=10,
     )
     return 0
+
+
+async def _prepare(settings: Settings) -> None:
+    from core.plugins.manager import build_plugin_host
+    from core.services import Services
+    from core.storage.database import open_database
+
+    services = Services(build_plugin_host())
+    async with open_database(settings.database_url, apps=services.host.storage_apps):
+        if settings.load_demo:
+            from core.demo import load_demo
+
+            await load_demo(services)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

@@ -17,6 +17,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sweep_interval: float = 30.0
     offer_ttl: timedelta = timedelta(hours=2)
     load_demo: bool = False
+    # Migrate on start-up. Several workers leave it to the process that starts them.
+    migrate: bool = True
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -29,6 +31,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             values["offer_ttl"] = timedelta(
                 minutes=float(os.environ["REDBUTLER_OFFER_TTL_MINUTES"])
             )
+        if os.environ.get("REDBUTLER_MIGRATE") == "0":
+            values["migrate"] = False
         if "REDBUTLER_SWEEP_SECONDS" in os.environ:
             values["sweep_interval"] = float(os.environ["REDBUTLER_SWEEP_SECONDS"])
         values.update({k: v for k, v in overrides.items() if v is not None})

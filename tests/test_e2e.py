@@ -11,13 +11,17 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from tests.support import POSTGRES_URL, postgres_database
 
 pytestmark = pytest.mark.e2e
 
@@ -47,29 +51,29 @@ class Client:
             return err.code, json.loads(err.read() or b"null")
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Any:
+@contextmanager
+def running_server(args: list[str], env: dict[str, str]) -> Iterator[Client]:
+    """``redbutler serve`` in a real process until the block ends."""
     port = _free_port()
-    env = {**os.environ, "REDBUTLER_DATA_DIR": str(tmp_path)}
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "core.cli",
             "serve",
-            "--demo",
             "--port",
             str(port),
             "--log-level",
             "warning",
+            *args,
         ],
-        env=env,
+        env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     client = Client(f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if client.call("GET", "/health")[0] == 200:
@@ -79,19 +83,53 @@ def server(tmp_path: Path) -> Any:
     else:  # pragma: no cover
         proc.kill()
         raise AssertionError(proc.stdout.read() if proc.stdout else "server did not start")
-    yield client
-    proc.terminate()
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:  # pragma: no cover
-        proc.kill()
-        proc.wait()
-    if proc.stdout:
-        proc.stdout.close()
+        yield client
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Client]:
+    with running_server(["--demo"], {"REDBUTLER_DATA_DIR": str(tmp_path)}) as client:
+        yield client
     assert (tmp_path / "redbutler.sqlite3").exists()
 
 
 def test_errand_flow_over_real_http(server: Client) -> None:
+    errand_flow(server)
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="needs REDBUTLER_TEST_POSTGRES_URL")
+def test_two_workers_on_postgresql(tmp_path: Path) -> None:
+    with (
+        postgres_database() as url,
+        running_server(["--demo", "--workers", "2", "--database-url", url], {}) as client,
+    ):
+        workers = {client.call("GET", "/health")[1]["worker"] for _ in range(60)}
+        assert len(workers) == 2  # both processes answer
+        errand_flow(client)
+
+
+def test_several_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "core.cli", "serve", "--workers", "2"],
+        env={**os.environ, "REDBUTLER_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "one worker" in done.stderr
+
+
+def errand_flow(server: Client) -> None:
     staff, chen, liu = "rb_demo_staff_wang", "rb_demo_volunteer_chen", "rb_demo_volunteer_liu"
     tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
     status, req = server.call(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
@@ -9,13 +11,14 @@ from core.plugins.manager import PluginInfo
 from core.services import Services
 
 
-class Health(msgspec.Struct, frozen=True):
+class Health(msgspec.Struct, frozen=True, kw_only=True):
     status: str
+    worker: int  # the serving process (several with --workers N)
 
 
 @get("/health", tags=["meta"], sync_to_thread=False, summary="Liveness (no token needed)")
 def health() -> Health:
-    return Health(status="ok")
+    return Health(status="ok", worker=os.getpid())
 
 
 class CatalogueController(Controller):
