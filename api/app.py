@@ -6,18 +6,20 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, OpenAPIFormat, Schema, SecurityScheme
 
 from api.auth import PUBLIC_PATHS, BearerTokenAuth, current_principal
 from api.controllers import CONTROLLERS
-from api.errors import EXCEPTION_HANDLERS
+from api.errors import EXCEPTION_HANDLERS, LARGEST_ID
 from api.idempotency import IdempotencyMiddleware
+from core.domain.errors import InvalidInput, NotFound
 from core.domain.time import utcnow
 from core.plugins.manager import PluginHost, build_plugin_host
 from core.services import CoreConfig, Services
@@ -60,6 +62,20 @@ def create_app(
     def provide_services() -> Services:
         return services
 
+    async def ids_in_range(request: Request[Any, Any, Any]) -> None:
+        """An id past what the database can hold names nothing: 404 for a path, 422 for a
+        query parameter (rather than the database's overflow)."""
+        for name, value in request.path_params.items():
+            if isinstance(value, int) and abs(value) > LARGEST_ID:
+                raise NotFound(f"{name.removesuffix('_id')} {value} not found")
+        for name, value in request.query_params.items():
+            if (
+                isinstance(value, str)
+                and value.lstrip("-").isdigit()
+                and abs(int(value)) > LARGEST_ID
+            ):
+                raise InvalidInput.field(name, f"at most {LARGEST_ID}")
+
     app = Litestar(
         route_handlers=[*CONTROLLERS, *services.host.routes],
         lifespan=[lifespan],
@@ -73,6 +89,7 @@ def create_app(
             IdempotencyMiddleware(),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=ids_in_range,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="redbutler",
@@ -91,7 +108,22 @@ def create_app(
         debug=False,
     )
     app.state.services = services
+    _times_are_times(app)
     return app
+
+
+def _times_are_times(app: Litestar) -> None:
+    """Litestar 2.25 documents ``datetime.time`` fields (weekly availability, class hours)
+    as ``format: duration``. They are local wall times of day ("16:30:00", no offset, so
+    not JSON Schema's ``time`` format either): document them by pattern. No field of this
+    API is a duration."""
+    schema = app.openapi_schema
+    for component in (schema.components.schemas or {}).values() if schema.components else ():
+        for prop in (component.properties or {}).values():
+            if isinstance(prop, Schema) and prop.format == OpenAPIFormat.DURATION:
+                prop.format = None
+                prop.pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$"
+                prop.description = prop.description or "local wall time of day, HH:MM:SS"
 
 
 def app_from_env() -> Litestar:

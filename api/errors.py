@@ -94,7 +94,22 @@ def integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Res
     return problem(request, 409, "conflict", "this conflicts with existing data")
 
 
+# Integers the database cannot hold (ids are 32-bit on PostgreSQL, 64-bit on SQLite).
+LARGEST_ID = 2**31 - 1
+
+
+def out_of_range(message: str) -> bool:
+    return (
+        "out of int" in message or "too large to convert" in message or ("out of range" in message)
+    )
+
+
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    if isinstance(exc, OverflowError) or out_of_range(str(exc)):
+        # A number past what any stored row can have: the input is wrong, not the server.
+        return problem(
+            request, 422, "invalid-input", f"a number is out of range (at most {LARGEST_ID})"
+        )
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(
         request,
