@@ -19,6 +19,7 @@ from api.auth import PUBLIC_PATHS, BearerTokenAuth, current_principal
 from api.controllers import CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS, LARGEST_ID
 from api.idempotency import IdempotencyMiddleware
+from api.ratelimit import Counter, MemoryCounter, RateLimitMiddleware, RedisCounter
 from core.domain.errors import InvalidInput, NotFound
 from core.domain.time import utcnow
 from core.plugins.manager import PluginHost, build_plugin_host
@@ -36,6 +37,8 @@ def create_app(
     services = Services(
         host or build_plugin_host(), CoreConfig(offer_ttl=settings.offer_ttl), clock=clock
     )
+
+    counter: Counter = RedisCounter(settings.redis_url) if settings.redis_url else MemoryCounter()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -58,6 +61,7 @@ def create_app(
                     sweeper.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await sweeper
+                await counter.close()
 
     def provide_services() -> Services:
         return services
@@ -86,6 +90,7 @@ def create_app(
         # Authentication first: keys are scoped to the account it finds.
         middleware=[
             DefineMiddleware(BearerTokenAuth, exclude=PUBLIC_PATHS),
+            RateLimitMiddleware(settings.rate_limit, counter),
             IdempotencyMiddleware(),
         ],
         exception_handlers=EXCEPTION_HANDLERS,

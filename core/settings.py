@@ -19,6 +19,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     load_demo: bool = False
     # Migrate on start-up. Several workers leave it to the process that starts them.
     migrate: bool = True
+    # Calls a minute per account (0: no limit); counted in Redis when redis_url is set, so
+    # that several workers share the count.
+    rate_limit: int = 600
+    redis_url: str | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -31,6 +35,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             values["offer_ttl"] = timedelta(
                 minutes=float(os.environ["REDBUTLER_OFFER_TTL_MINUTES"])
             )
+        if "REDBUTLER_RATE_LIMIT" in os.environ:
+            values["rate_limit"] = int(os.environ["REDBUTLER_RATE_LIMIT"])
+        if os.environ.get("REDBUTLER_REDIS_URL"):
+            values["redis_url"] = os.environ["REDBUTLER_REDIS_URL"]
         if os.environ.get("REDBUTLER_MIGRATE") == "0":
             values["migrate"] = False
         if "REDBUTLER_SWEEP_SECONDS" in os.environ:

@@ -1,0 +1,109 @@
+"""Per-account rate limit: at most ``limit`` calls a minute per account (fixed windows).
+
+Counted in the process by default; with ``REDBUTLER_REDIS_URL`` set, in Redis, so several
+server workers share one count (an atomic INCR per call, the window's key expiring with it).
+Unauthenticated calls (health, docs, calendar feeds) are not counted here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import msgspec
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from api.errors import TITLES
+from core.domain.access import Principal
+
+WINDOW = 60  # seconds
+
+
+class Counter(Protocol):
+    async def hit(self, key: str, window: int) -> int:
+        """Count one call in the window and return the count so far."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryCounter:
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.window = -1
+
+    async def hit(self, key: str, window: int) -> int:
+        if window != self.window:  # a new minute: forget the last one
+            self.counts.clear()
+            self.window = window
+        self.counts[key] = self.counts.get(key, 0) + 1
+        return self.counts[key]
+
+    async def close(self) -> None:
+        self.counts.clear()
+
+
+class RedisCounter:
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as redis  # the [redis] extra
+
+        self.client: Any = redis.from_url(url)
+
+    async def hit(self, key: str, window: int) -> int:
+        name = f"redbutler:rate:{window}:{key}"
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.incr(name)
+            pipe.expire(name, WINDOW * 2)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+class RateLimitMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(
+        self, limit: int, counter: Counter, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.limit = limit
+        self.counter = counter
+        self.clock = clock
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        user = scope.get("user")
+        if self.limit <= 0 or not isinstance(user, Principal):
+            await next_app(scope, receive, send)
+            return
+        now = self.clock()
+        window = int(now // WINDOW)
+        count = await self.counter.hit(str(user.account_id), window)
+        if count <= self.limit:
+            await next_app(scope, receive, send)
+            return
+        retry = max(1, int((window + 1) * WINDOW - now))
+        body = msgspec.json.encode(
+            {
+                "type": "/problems/rate-limited",
+                "title": TITLES.get(429, "Too many requests"),
+                "status": 429,
+                "detail": f"at most {self.limit} calls a minute per account; retry in {retry}s",
+                "instance": scope["path"],
+            }
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(retry).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body, "more_body": False})
