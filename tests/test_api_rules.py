@@ -188,3 +188,25 @@ async def test_members_and_volunteer_profile(api: Api) -> None:
         {"role": "resident", "name": "Q", "resident": {"building": "99"}},
         expect=422,
     )
+
+
+async def test_door_and_phone_only_in_one_offer_after_accept_and_every_reveal_logged(
+    api: Api,
+) -> None:
+    await api.post("/requests", "staff", groceries())
+    (offer,) = await api.get("/offers", "volunteer_chen")
+    single = await api.get(f"/offers/{offer['id']}", "volunteer_chen")
+    assert single["job"]["room"] is None and single["job"]["resident_phone"] is None
+    assert await api.get("/communities/1/reveals", "staff") == []  # nothing shown yet
+    accepted = await api.post(f"/offers/{offer['id']}/accept", "volunteer_chen", expect=200)
+    assert accepted["job"]["room"] == "301"
+    listed = await api.get("/offers", "volunteer_chen")
+    assert listed[0]["job"]["room"] is None and listed[0]["job"]["resident_phone"] is None
+    shown = await api.get(f"/offers/{offer['id']}", "volunteer_chen")
+    assert shown["job"]["unit"] == "2" and shown["job"]["resident_phone"]
+    log = await api.get("/communities/1/reveals", "staff")
+    assert [(r["via"], r["offer_id"]) for r in log] == [
+        ("offer", offer["id"]),
+        ("accept", offer["id"]),
+    ]
+    await api.get("/communities/1/reveals", "volunteer_chen", expect=403)

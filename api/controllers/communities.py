@@ -25,6 +25,7 @@ from core.domain.records import (
     HoursEntryRecord,
     MemberAdded,
     ResidentRecord,
+    RevealRecord,
     VolunteerRecord,
 )
 from core.services import Services
@@ -119,6 +120,20 @@ class CommunityController(Controller):
         limit: FromQuery[int] = 20,
     ) -> list[BatchRunRecord]:
         return await services.batch.runs(who, community_id, max(1, min(limit, 100)))
+
+    @get(
+        "/{community_id:int}/reveals",
+        summary="Staff: every time a resident's door and phone were shown, to whom",
+    )
+    async def reveals(
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        community_id: FromPath[int],
+        limit: FromQuery[int] = 100,
+        offset: FromQuery[int] = 0,
+    ) -> list[RevealRecord]:
+        return await services.bookings.reveals(who, community_id, limit, offset)
 
     @get("/{community_id:int}/hours", summary="Staff: the hours ledger of the compound")
     async def hours(

@@ -320,3 +320,11 @@ class BatchRunRecord(Record, frozen=True):
     created_at: datetime
     inputs: dict[str, Any]
     assignments: list[BatchAssignment]
+
+
+class RevealRecord(Record, frozen=True):
+    account_id: int
+    request_id: int
+    offer_id: int
+    via: str  # accept | offer
+    at: datetime

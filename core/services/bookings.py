@@ -27,7 +27,7 @@ from core.domain.enums import OPEN_REQUEST_STATUSES, EventKind, OfferStatus, Req
 from core.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, ServiceLineDisabled
 from core.domain.events import RequestEvent
 from core.domain.policy import CommunitySettings, decode_settings
-from core.domain.records import OfferRecord, RequestRecord
+from core.domain.records import OfferRecord, RequestRecord, RevealRecord
 from core.domain.time import Interval, is_slot_aligned
 from core.matching import Candidate, Need, Ranked, ineligibility
 from core.plugins.line import RequestDraft, ResidentInfo, StoredRequest
@@ -740,12 +740,41 @@ class BookingService:
         return offer
 
     async def offer(self, who: Principal, offer_id: int) -> OfferRecord:
+        """One offer. Once accepted, its volunteer (or staff) see the resident's door and
+        phone here, and each time they do it is logged."""
         offer = await store.get_offer(offer_id)
         if offer.volunteer.membership.account.id != who.account_id and not who.is_staff(
             offer.request.community_id
         ):
             raise NotFound(f"offer {offer_id} not found")
-        return store.offer_record(offer)
+        record = store.offer_record(offer, reveal=True)
+        await self._log_reveal(offer, record, who.account_id, "offer")
+        return record
+
+    async def reveals(
+        self, who: Principal, community_id: int, limit: int, offset: int
+    ) -> list[RevealRecord]:
+        """Staff: who was shown a resident's door and phone, and when (newest first)."""
+        who.require_staff(community_id)
+        zone = ZoneInfo((await communities.get_community(community_id)).timezone)
+        rows = await store.reveals(community_id, max(1, min(limit, MAX_PAGE)), max(offset, 0))
+        return [
+            RevealRecord(
+                account_id=r.account_id,
+                request_id=r.request_id,
+                offer_id=r.offer_id,
+                via=r.via,
+                at=r.at.astimezone(zone),
+            )
+            for r in rows
+        ]
+
+    async def _log_reveal(
+        self, offer: Offer, record: OfferRecord, account_id: int, via: str
+    ) -> None:
+        if record.job.unit is not None or record.job.resident_phone is not None:
+            async with transaction():
+                await store.log_reveal(offer, account_id, via, self.s.clock())
 
     async def offers(
         self,
@@ -840,7 +869,10 @@ class BookingService:
                         )
                     )
         await self.s.host.emit(events)
-        return store.offer_record(await store.get_offer(offer.id))
+        accepted = await store.get_offer(offer.id)
+        record = store.offer_record(accepted, reveal=True)
+        await self._log_reveal(accepted, record, who.account_id, "accept")
+        return record
 
     @staticmethod
     def _why_closed(offer: Offer) -> str:

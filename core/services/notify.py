@@ -83,8 +83,9 @@ class NotificationService:
         )
         for offer in offers:
             request = offer.request
-            place = request.building.name if request.building else ""
-            door = "-".join(x for x in (place, request.unit, request.room) if x)
+            # The building only: a calendar is synced to phones and other services; the
+            # door and phone stay in the offer, where reading them is logged.
+            door = f"Building {request.building.name}" if request.building else ""
             event = icalendar.Event()
             event.add("uid", f"offer-{offer.id}@redbutler")
             event.add("summary", f"{request.line}: {request.service}")

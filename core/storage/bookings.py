@@ -28,6 +28,7 @@ from core.storage.models import (
     BatchRun,
     Offer,
     RequestHistory,
+    RevealLog,
     SchedulerLease,
     ServiceRequest,
     Volunteer,
@@ -452,10 +453,13 @@ async def request_record(request: ServiceRequest, *, with_history: bool = True) 
     )
 
 
-def offer_record(offer: Offer) -> OfferRecord:
+def offer_record(offer: Offer, *, reveal: bool = False) -> OfferRecord:
+    """The offer as its volunteer sees it. The resident's door, name and phone are in it
+    only with ``reveal`` (one offer asked for by its accepted volunteer or staff; see
+    ``BookingService.offer``), never in lists."""
     request = offer.request
     zone = ZoneInfo(request.community.timezone)
-    revealed = offer.status in (OfferStatus.ACCEPTED, OfferStatus.COMPLETED)
+    revealed = reveal and offer.status in (OfferStatus.ACCEPTED, OfferStatus.COMPLETED)
     resident = request.resident.membership.account if request.resident else None
     account = offer.volunteer.membership.account
     return OfferRecord(
@@ -542,3 +546,23 @@ async def take_lease(name: str, holder: str, now: datetime, until: datetime) -> 
     except IntegrityError:
         return False
     return True
+
+
+async def log_reveal(offer: Offer, account_id: int, via: str, at: datetime) -> None:
+    await RevealLog.create(
+        community_id=offer.request.community_id,
+        account_id=account_id,
+        request_id=offer.request_id,
+        offer_id=offer.id,
+        via=via,
+        at=at,
+    )
+
+
+async def reveals(community_id: int, limit: int, offset: int) -> list[RevealLog]:
+    return (
+        await RevealLog.filter(community_id=community_id)
+        .order_by("-at", "-id")
+        .offset(offset)
+        .limit(limit)
+    )

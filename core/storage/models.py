@@ -552,3 +552,18 @@ class IdempotencyKey(Model):
     class Meta:
         table = "idempotency_key"
         unique_together = (("account_id", "key"),)
+
+
+# Every time a volunteer (or staff member) was shown a resident's door and phone.
+class RevealLog(Model):
+    id = fields.BigIntField(primary_key=True)
+    community_id = fields.IntField()
+    account_id = fields.IntField()  # who was shown
+    request_id = fields.IntField()
+    offer_id = fields.IntField()
+    via = fields.CharField(max_length=32)  # accept | offer
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "reveal_log"
+        indexes = (("community_id", "at"),)

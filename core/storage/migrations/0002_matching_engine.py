@@ -275,4 +275,18 @@ class Migration(migrations.Migration):
             options={'table': 'idempotency_key', 'app': 'core', 'unique_together': (('account_id', 'key'),), 'pk_attr': 'id'},
             bases=['Model'],
         ),
+        ops.CreateModel(
+            name='RevealLog',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('community_id', fields.IntField()),
+                ('account_id', fields.IntField()),
+                ('request_id', fields.IntField()),
+                ('offer_id', fields.IntField()),
+                ('via', fields.CharField(max_length=32)),
+                ('at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'reveal_log', 'app': 'core', 'indexes': [Index(fields=['community_id', 'at'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
     ]
