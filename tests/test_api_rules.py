@@ -210,3 +210,13 @@ async def test_door_and_phone_only_in_one_offer_after_accept_and_every_reveal_lo
         ("accept", offer["id"]),
     ]
     await api.get("/communities/1/reveals", "volunteer_chen", expect=403)
+
+
+async def test_lists_come_a_page_at_a_time(api: Api) -> None:
+    first = await api.get("/communities/1/volunteers?limit=2", "staff")
+    rest = await api.get("/communities/1/volunteers?limit=2&offset=2", "staff")
+    assert [v["name"] for v in first + rest] == ["Chen Jing", "Liu Yang", "Zhao Min"]
+    assert len(await api.get("/communities/1/residents?limit=1", "staff")) == 1
+    capped = await api.get("/communities/1/residents?limit=100000", "staff")
+    assert len(capped) == 3  # a page is at most 500
+    assert len(await api.get("/communities?limit=1", "admin")) == 1

@@ -44,11 +44,15 @@ class CommunityController(Controller):
     ) -> CommunityRecord:
         return await services.communities.create(who, data)
 
-    @get("/", summary="Communities you belong to (admins: all)")
+    @get("/", summary="Communities you belong to (admins: all), a page at a time")
     async def index(
-        self, services: NamedDependency[Services], who: NamedDependency[Principal]
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        limit: FromQuery[int] = 100,
+        offset: FromQuery[int] = 0,
     ) -> list[CommunityRecord]:
-        return await services.communities.visible(who)
+        return await services.communities.visible(who, limit, offset)
 
     @get("/{community_id:int}")
     async def show(
@@ -249,8 +253,10 @@ class CommunityController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         community_id: FromPath[int],
+        limit: FromQuery[int] = 100,
+        offset: FromQuery[int] = 0,
     ) -> list[ResidentRecord]:
-        return await services.people.residents(who, community_id)
+        return await services.people.residents(who, community_id, limit, offset)
 
     @get(
         "/{community_id:int}/volunteers", summary="Volunteers with skills and availability (staff)"
@@ -260,5 +266,7 @@ class CommunityController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         community_id: FromPath[int],
+        limit: FromQuery[int] = 100,
+        offset: FromQuery[int] = 0,
     ) -> list[VolunteerRecord]:
-        return await services.people.volunteers(who, community_id)
+        return await services.people.volunteers(who, community_id, limit, offset)

@@ -74,9 +74,13 @@ class CommunityService:
         who.require_member(community.id)
         return await store.community_record(community)
 
-    async def visible(self, who: Principal) -> list[CommunityRecord]:
+    async def visible(
+        self, who: Principal, limit: int = 100, offset: int = 0
+    ) -> list[CommunityRecord]:
+        """The caller's compounds (admins: all, a page at a time: a city has 1,500)."""
         ids = None if who.is_admin else frozenset(who.roles)
-        return [await store.community_record(c) for c in await store.list_communities(ids)]
+        rows = await store.list_communities(ids, max(1, min(limit, 500)), max(offset, 0))
+        return [await store.community_record(c) for c in rows]
 
     async def add_buildings(
         self, who: Principal, community_id: int, names: list[str], grid: str = ""

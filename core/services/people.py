@@ -37,6 +37,14 @@ if TYPE_CHECKING:
     from core.services import Services
 
 
+MAX_PAGE = 500
+
+
+def _page(limit: int) -> int:
+    """A page size between 1 and ``MAX_PAGE``."""
+    return max(1, min(limit, MAX_PAGE))
+
+
 def aware(moment: datetime, zone: ZoneInfo) -> datetime:
     """Read a datetime without an offset as wall time in the community's zone."""
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
@@ -132,15 +140,19 @@ class PeopleService:
             else None,
         )
 
-    async def residents(self, who: Principal, community_id: int) -> list[ResidentRecord]:
+    async def residents(
+        self, who: Principal, community_id: int, limit: int = 100, offset: int = 0
+    ) -> list[ResidentRecord]:
         who.require_staff((await communities.get_community(community_id)).id)
-        return [people.resident_record(r) for r in await people.list_residents(community_id)]
+        rows = await people.list_residents(community_id, _page(limit), max(offset, 0))
+        return [people.resident_record(r) for r in rows]
 
-    async def volunteers(self, who: Principal, community_id: int) -> list[VolunteerRecord]:
+    async def volunteers(
+        self, who: Principal, community_id: int, limit: int = 100, offset: int = 0
+    ) -> list[VolunteerRecord]:
         who.require_staff((await communities.get_community(community_id)).id)
-        return [
-            await people.volunteer_record(v) for v in await people.list_volunteers(community_id)
-        ]
+        rows = await people.list_volunteers(community_id, _page(limit), max(offset, 0))
+        return [await people.volunteer_record(v) for v in rows]
 
     async def _volunteer_for(self, who: Principal, volunteer_id: int) -> Volunteer:
         """The volunteer's own profile, or any in a community ``who`` staffs; else 404."""

@@ -48,11 +48,11 @@ async def get_community(community_id: int) -> Community:
     return community
 
 
-async def list_communities(ids: frozenset[int] | None) -> list[Community]:
+async def list_communities(ids: frozenset[int] | None, limit: int, offset: int) -> list[Community]:
     query = Community.all().order_by("id")
     if ids is not None:
         query = query.filter(id__in=list(ids))
-    return await query
+    return await query.offset(offset).limit(limit)
 
 
 async def community_record(community: Community) -> CommunityRecord:

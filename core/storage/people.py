@@ -75,10 +75,12 @@ async def resident_of(account_id: int, community_id: int) -> Resident | None:
     ).prefetch_related("membership__account", "building")
 
 
-async def list_residents(community_id: int) -> list[Resident]:
+async def list_residents(community_id: int, limit: int, offset: int) -> list[Resident]:
     return (
         await Resident.filter(membership__community_id=community_id)
         .order_by("id")
+        .offset(offset)
+        .limit(limit)
         .prefetch_related("membership__account", "building")
     )
 
@@ -208,11 +210,14 @@ async def volunteer_of(account_id: int, community_id: int) -> Volunteer:
     return volunteer
 
 
-async def list_volunteers(community_id: int) -> list[Volunteer]:
-    return (
-        await Volunteer.filter(membership__community_id=community_id)
-        .order_by("id")
-        .prefetch_related("membership__account", "membership__community", "home_building")
+async def list_volunteers(
+    community_id: int, limit: int | None = None, offset: int = 0
+) -> list[Volunteer]:
+    query = Volunteer.filter(membership__community_id=community_id).order_by("id").offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return await query.prefetch_related(
+        "membership__account", "membership__community", "home_building"
     )
 
 
