@@ -1,0 +1,66 @@
+"""The load benchmark's ceilings, served with the same uvicorn settings as redbutler:
+``GET /bare`` answers a constant JSON body (the web stack's ceiling) and ``POST /insert``
+writes one row through the same ORM and database (the storage ceiling)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+
+from litestar import Litestar, get, post
+from tortoise import connections, fields
+from tortoise.context import TortoiseContext
+from tortoise.models import Model
+
+from core.storage.config import normalise_url
+
+URL = os.environ.get("REDBUTLER_DATABASE_URL", "sqlite://data/bench-ceiling.sqlite3")
+
+
+class BenchRow(Model):
+    id = fields.IntField(primary_key=True)
+    note = fields.CharField(max_length=50)
+
+    class Meta:
+        table = "bench_row"
+
+
+@contextlib.asynccontextmanager
+async def database(app: Litestar) -> AsyncIterator[None]:
+    ctx = TortoiseContext()
+    with ctx:
+        await ctx.init(
+            config={
+                "connections": {"default": normalise_url(URL)},
+                "apps": {"bench": {"models": ["bench.ceiling"], "default_connection": "default"}},
+            },
+            _enable_global_fallback=True,
+        )
+        conn = connections.get("default")
+        await conn.execute_script(
+            "CREATE TABLE IF NOT EXISTS bench_row (id INTEGER PRIMARY KEY, note VARCHAR(50))"
+            if conn.capabilities.dialect == "sqlite"
+            else "CREATE TABLE IF NOT EXISTS bench_row (id SERIAL PRIMARY KEY, note VARCHAR(50))"
+        )
+        try:
+            yield
+        finally:
+            await ctx.close_connections()
+
+
+@get("/bare", sync_to_thread=False)
+def bare() -> dict[str, bool]:
+    return {"ok": True}
+
+
+@post("/insert")
+async def insert() -> dict[str, bool]:
+    conn = connections.get("default")
+    mark = "?" if conn.capabilities.dialect == "sqlite" else "$1"
+    await conn.execute_query(f"INSERT INTO bench_row (note) VALUES ({mark})", ["row"])
+    return {"ok": True}
+
+
+def app() -> Litestar:
+    return Litestar(route_handlers=[bare, insert], lifespan=[database])

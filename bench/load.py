@@ -1,0 +1,212 @@
+"""HTTP load benchmark. Run: ``python -m bench.load`` (``--seconds`` per scenario,
+``--postgres URL`` to also run PostgreSQL with two workers). Prints a table and writes
+``bench/results/load.json`` and ``.md``.
+
+Each configuration starts, on loopback, a ceiling server (``bench/ceiling.py``: a bare JSON
+endpoint and a one-row insert on the same database) and the real server
+(``redbutler serve --demo``, rate limit off), with the same uvicorn settings, and drives
+each scenario from a separate process (``bench/loadgen.py``) with 64 concurrent clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(url: str) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
+    proc = subprocess.Popen(
+        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait(probe)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def load(base: str, scenario: str, seconds: float, concurrency: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.loadgen",
+            base,
+            scenario,
+            "--seconds",
+            str(seconds),
+            "--concurrency",
+            str(concurrency),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def configuration(
+    name: str, url: str, ceiling_url: str, workers: int, seconds: float, concurrency: int
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    cport, rport = _port(), _port()
+    uvicorn = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--log-level",
+        "warning",
+        "--host",
+        "127.0.0.1",
+        "--workers",
+        str(workers),
+    ]
+    with serving(
+        [*uvicorn, "--factory", "bench.ceiling:app", "--port", str(cport)],
+        {"REDBUTLER_DATABASE_URL": ceiling_url},
+        f"http://127.0.0.1:{cport}/bare",
+    ):
+        for scenario in ("bare", "insert"):
+            out.append(
+                {
+                    "config": name,
+                    **load(f"http://127.0.0.1:{cport}", scenario, seconds, concurrency),
+                }
+            )
+    with serving(
+        [
+            sys.executable,
+            "-m",
+            "core.cli",
+            "serve",
+            "--demo",
+            "--port",
+            str(rport),
+            "--log-level",
+            "warning",
+            "--workers",
+            str(workers),
+            "--database-url",
+            url,
+        ],
+        {"REDBUTLER_RATE_LIMIT": "0"},
+        f"http://127.0.0.1:{rport}/health",
+    ):
+        for scenario in ("booking", "read-requests", "read-offers"):
+            out.append(
+                {
+                    "config": name,
+                    **load(f"http://127.0.0.1:{rport}", scenario, seconds, concurrency),
+                }
+            )
+    return out
+
+
+async def _pg(admin_url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--postgres", help="an admin URL, e.g. postgres://postgres@127.0.0.1:5432/test"
+    )
+    args = parser.parse_args()
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        rows += configuration(
+            "SQLite, 1 worker",
+            f"sqlite://{tmp}/redbutler.sqlite3",
+            f"sqlite://{tmp}/ceiling.sqlite3",
+            1,
+            args.seconds,
+            args.concurrency,
+        )
+    if args.postgres:
+        name = f"rb_load_{os.getpid()}"
+        base = args.postgres.rsplit("/", 1)[0]
+        asyncio.run(_pg(args.postgres, f'CREATE DATABASE "{name}"'))
+        try:
+            rows += configuration(
+                "PostgreSQL, 2 workers",
+                f"{base}/{name}",
+                f"{base}/{name}",
+                2,
+                args.seconds,
+                args.concurrency,
+            )
+        finally:
+            asyncio.run(_pg(args.postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    report = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "concurrency": args.concurrency,
+        "seconds_per_scenario": args.seconds,
+        "rows": rows,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "load.json").write_text(json.dumps(report, indent=2) + "\n")
+    lines = [
+        f"# Load benchmark ({report['when']}, {report['machine']}, {args.concurrency} clients)",
+        "",
+        "| configuration | scenario | requests/s | p50 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['config']} | {r['scenario']} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} "
+        f"| {r['errors']} |"
+        for r in rows
+    ]
+    (RESULTS / "load.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
