@@ -327,7 +327,10 @@ class BookingService:
                 limit=limit,
                 offset=offset,
             )
-        return [await store.request_record(r, with_history=False) for r in rows]
+        holders = await store.holders_of([r.id for r in rows])  # one read, not one per row
+        return [
+            await store.request_record(r, with_history=False, holders=holders[r.id]) for r in rows
+        ]
 
     async def require_can_see(self, who: Principal, request: ServiceRequest) -> None:
         if (

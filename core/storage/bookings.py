@@ -387,9 +387,30 @@ def _local_window(request: ServiceRequest) -> Window:
     return Window(start=request.starts_at.astimezone(zone), end=request.ends_at.astimezone(zone))
 
 
-async def request_record(request: ServiceRequest, *, with_history: bool = True) -> RequestRecord:
+async def holders_of(request_ids: list[int]) -> dict[int, list[Offer]]:
+    """Accepted and done offers of many requests in one read (for lists)."""
+    out: dict[int, list[Offer]] = {rid: [] for rid in request_ids}
+    for offer in (
+        await Offer.filter(
+            request_id__in=request_ids or [0],
+            status__in=[OfferStatus.ACCEPTED, OfferStatus.COMPLETED],
+        )
+        .order_by("id")
+        .prefetch_related("volunteer__membership__account")
+    ):
+        out[offer.request_id].append(offer)
+    return out
+
+
+async def request_record(
+    request: ServiceRequest, *, with_history: bool = True, holders: list[Offer] | None = None
+) -> RequestRecord:
     zone = ZoneInfo(request.community.timezone)
-    offers = await offers_of_request(request.id, {OfferStatus.ACCEPTED, OfferStatus.COMPLETED})
+    offers = (
+        holders
+        if holders is not None
+        else await offers_of_request(request.id, {OfferStatus.ACCEPTED, OfferStatus.COMPLETED})
+    )
     history: list[HistoryRecord] = []
     if with_history:
         for h in (
