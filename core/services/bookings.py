@@ -24,7 +24,7 @@ from core.domain.commands import (
     WindowIn,
 )
 from core.domain.enums import OPEN_REQUEST_STATUSES, EventKind, OfferStatus, RequestStatus
-from core.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, ServiceLineDisabled
+from core.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from core.domain.events import RequestEvent
 from core.domain.policy import CommunitySettings, decode_settings
 from core.domain.records import OfferRecord, RequestRecord, RevealRecord
@@ -77,13 +77,7 @@ class BookingService:
         who.require_member(community.id)
         zone = ZoneInfo(community.timezone)
         line = self.s.host.line(cmd.line)
-        config = await communities.line_config(community.id, line.key)
-        if config is None or not config.enabled:
-            raise ServiceLineDisabled(
-                f"service line {line.key!r} is not enabled in "
-                f"community {community.id}; staff can enable it"
-            )
-        settings = line.decode_settings(config.settings)
+        settings = await self.s.communities.enabled_settings(community.id, line.key)
         service = line.service(cmd.service)
         details = line.decode_details(service, cmd.details)
 
@@ -178,10 +172,7 @@ class BookingService:
         community = await communities.get_community(community_id)
         who.require_staff(community.id)
         line = self.s.host.line(line_key)
-        config = await communities.line_config(community.id, line.key)
-        if config is None or not config.enabled:
-            raise ServiceLineDisabled(f"service line {line.key!r} is not enabled here")
-        settings = line.decode_settings(config.settings)
+        settings = await self.s.communities.enabled_settings(community.id, line.key)
         service = line.service(service_key)
         parsed = line.decode_details(service, details)
         draft = RequestDraft(

@@ -7,7 +7,7 @@ import msgspec
 
 from core.domain.access import Principal
 from core.domain.commands import ConfigureLine, CreateCommunity, InviteCompound, NewAlliance
-from core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceLineDisabled
 from core.domain.etag import check
 from core.domain.policy import CommunitySettings, decode_settings
 from core.domain.records import (
@@ -202,6 +202,18 @@ class CommunityService:
                 )
             )
         return out
+
+    async def enabled_settings(self, community_id: int, line_key: str) -> msgspec.Struct:
+        """A line's settings in a compound, for the line's own use cases; 409
+        ``service-line-disabled`` if its staff have not enabled it."""
+        line = self.s.host.line(line_key)
+        config = await store.line_config(community_id, line.key)
+        if config is None or not config.enabled:
+            raise ServiceLineDisabled(
+                f"service line {line.key!r} is not enabled in community {community_id}; "
+                "staff can enable it"
+            )
+        return line.decode_settings(config.settings)
 
     async def configure_line(
         self, who: Principal, community_id: int, key: str, cmd: ConfigureLine

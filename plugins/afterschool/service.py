@@ -13,7 +13,7 @@ from tortoise.expressions import F, Q
 
 from core.domain.access import Principal
 from core.domain.enums import OfferStatus, Role
-from core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceLineDisabled
+from core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.domain.time import Interval
 from core.storage import bookings as core_bookings
 from core.storage import communities
@@ -65,12 +65,7 @@ class AfterschoolService:
         self.s = services
 
     async def _settings(self, community_id: int) -> AfterschoolSettings:
-        config = await communities.line_config(community_id, LINE)
-        if config is None or not config.enabled:
-            raise ServiceLineDisabled(
-                f"the after-school class is not enabled in community {community_id}"
-            )
-        settings = self.s.host.line(LINE).decode_settings(config.settings)
+        settings = await self.s.communities.enabled_settings(community_id, LINE)
         assert isinstance(settings, AfterschoolSettings)
         return settings
 

@@ -12,7 +12,7 @@ import msgspec
 from tortoise.exceptions import IntegrityError
 
 from core.domain.access import Principal
-from core.domain.errors import Conflict, NotFound, ServiceLineDisabled
+from core.domain.errors import Conflict, NotFound
 from core.domain.time import SLOT, Interval, slot_starts
 from core.plugins.line import ServiceLine, StoredRequest
 from core.storage import bookings as core_bookings
@@ -106,10 +106,9 @@ class CleaningService:
         self.s = services
 
     async def _enabled(self, community_id: int) -> CleaningSettings:
-        config = await communities.line_config(community_id, LINE)
-        if config is None or not config.enabled:
-            raise ServiceLineDisabled(f"cleaning is not enabled in community {community_id}")
-        return await settings_of(self.s.host.line(LINE), community_id)
+        settings = await self.s.communities.enabled_settings(community_id, LINE)
+        assert isinstance(settings, CleaningSettings)
+        return settings
 
     async def fees(self, who: Principal, community_id: int) -> list[FeeQuote]:
         """The published fee list residents see before they book."""

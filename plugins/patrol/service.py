@@ -19,7 +19,6 @@ from core.domain.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
-    ServiceLineDisabled,
 )
 from core.domain.time import Interval
 from core.services.people import aware
@@ -70,10 +69,7 @@ class PatrolService:
         self.s = services
 
     async def _settings(self, community_id: int) -> PatrolSettings:
-        config = await communities.line_config(community_id, LINE)
-        if config is None or not config.enabled:
-            raise ServiceLineDisabled(f"patrols are not enabled in community {community_id}")
-        settings = self.s.host.line(LINE).decode_settings(config.settings)
+        settings = await self.s.communities.enabled_settings(community_id, LINE)
         assert isinstance(settings, PatrolSettings)
         return settings
 
