@@ -354,6 +354,7 @@ class BookingService:
                     continue
                 await notices.cancel_for_offer(offer.id)
                 if offer.status == OfferStatus.ACCEPTED:
+                    await store.release_seat(request.id)  # the seat counter follows holders
                     await store.free_slots(offer.id)
                     await store.give_back_week_minutes(
                         offer.volunteer.id, store.window_of(request), zone
