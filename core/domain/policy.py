@@ -53,9 +53,6 @@ class CommunitySettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     batch_horizon_days: Annotated[int, Meta(ge=1, le=14)] = 7
 
 
-DEFAULT_SETTINGS = CommunitySettings()
-
-
 def decode_settings(raw: object) -> CommunitySettings:
     """The stored document as settings; fields it lacks take their defaults."""
     return msgspec.convert(raw or {}, CommunitySettings)

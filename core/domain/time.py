@@ -121,6 +121,16 @@ def expand_weekly(
     return merge(out)
 
 
+def minute_of_day(moment: time) -> int:
+    """Minutes after midnight of a wall time (how times of day are stored)."""
+    return moment.hour * 60 + moment.minute
+
+
+def time_of_day(minute: int) -> time:
+    """The wall time ``minute`` minutes after midnight; 1440 (the end of a day) is 00:00."""
+    return time(0) if minute >= 24 * 60 else time(minute // 60, minute % 60)
+
+
 def is_slot_aligned(moment: datetime) -> bool:
     utc = moment.astimezone(UTC)
     return utc.second == 0 and utc.microsecond == 0 and utc.minute % 5 == 0

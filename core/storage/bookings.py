@@ -262,11 +262,6 @@ async def offers_of_request(
     return await query.prefetch_related("volunteer__membership__account")
 
 
-async def offered_volunteer_ids(request_id: int) -> set[int]:
-    ids = await Offer.filter(request_id=request_id).values_list("volunteer_id", flat=True)
-    return set(cast("list[int]", ids))
-
-
 async def count_offers(request_id: int, status: OfferStatus) -> int:
     return await Offer.filter(request_id=request_id, status=status).count()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,9 @@ from core.domain.time import (
     WeeklyWindow,
     expand_weekly,
     merge,
+    minute_of_day,
     subtract,
+    time_of_day,
     week_start,
 )
 from core.matching import Candidate
@@ -139,24 +141,18 @@ async def set_availability(volunteer_id: int, windows: list[WeeklyWindow]) -> No
             AvailabilityWindow(
                 volunteer_id=volunteer_id,
                 weekday=w.weekday,
-                start_minute=_minute(w.start),
-                end_minute=_minute(w.end) or 24 * 60,
+                start_minute=minute_of_day(w.start),
+                end_minute=minute_of_day(w.end) or 24 * 60,
             )
             for w in windows
         ]
     )
 
 
-def _minute(moment: time) -> int:
-    return moment.hour * 60 + moment.minute
-
-
-def _time(minute: int) -> time:
-    return time(0) if minute >= 24 * 60 else time(minute // 60, minute % 60)
-
-
 def _weekly(w: AvailabilityWindow) -> WeeklyWindow:
-    return WeeklyWindow(weekday=w.weekday, start=_time(w.start_minute), end=_time(w.end_minute))
+    return WeeklyWindow(
+        weekday=w.weekday, start=time_of_day(w.start_minute), end=time_of_day(w.end_minute)
+    )
 
 
 async def lock_volunteer(volunteer_id: int) -> None:

@@ -3,7 +3,7 @@ found by the core's matching through ``BookingService.file_work``."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from tortoise.expressions import F, Q
 from core.domain.access import Principal
 from core.domain.enums import OfferStatus, Role
 from core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from core.domain.time import Interval
+from core.domain.time import Interval, minute_of_day, time_of_day
 from core.storage import bookings as core_bookings
 from core.storage import communities
 from core.storage.database import transaction
@@ -50,14 +50,6 @@ if TYPE_CHECKING:
 
 LINE = "afterschool"
 ENROLLED, WAITLISTED, WITHDRAWN = "enrolled", "waitlisted", "withdrawn"
-
-
-def _minute(t: time) -> int:
-    return t.hour * 60 + t.minute
-
-
-def _time(minute: int) -> time:
-    return time(minute // 60, minute % 60)
 
 
 class AfterschoolService:
@@ -127,8 +119,8 @@ class AfterschoolService:
             name=k.name,
             kind=k.kind,
             weekdays=list(k.weekdays),
-            start=_time(k.start_minute),
-            end=_time(k.end_minute),
+            start=time_of_day(k.start_minute),
+            end=time_of_day(k.end_minute),
             seat_limit=k.seat_limit,
             enrolled=k.enrolled,
             waitlisted=waiting,
@@ -164,8 +156,8 @@ class AfterschoolService:
                 name=cmd.name,
                 kind=cmd.kind,
                 weekdays=sorted(set(cmd.weekdays)),
-                start_minute=_minute(cmd.start),
-                end_minute=_minute(cmd.end),
+                start_minute=minute_of_day(cmd.start),
+                end_minute=minute_of_day(cmd.end),
                 seat_limit=cmd.seat_limit,
                 starts_on=cmd.starts_on,
                 ends_on=cmd.ends_on,
@@ -220,8 +212,8 @@ class AfterschoolService:
         for day in days:
             if day in existing:
                 continue
-            start = datetime.combine(day, _time(k.start_minute), zone).astimezone(UTC)
-            end = datetime.combine(day, _time(k.end_minute), zone).astimezone(UTC)
+            start = datetime.combine(day, time_of_day(k.start_minute), zone).astimezone(UTC)
+            end = datetime.combine(day, time_of_day(k.end_minute), zone).astimezone(UTC)
             if start <= now:
                 continue
             children = k.enrolled

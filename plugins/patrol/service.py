@@ -4,7 +4,7 @@ shifts, and the core's matching offers the remaining seats."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from core.domain.errors import (
     InvalidInput,
     NotFound,
 )
-from core.domain.time import Interval
+from core.domain.time import Interval, minute_of_day, time_of_day
 from core.services.people import aware
 from core.storage import bookings as core_bookings
 from core.storage import communities, people
@@ -58,10 +58,6 @@ if TYPE_CHECKING:
 
 LINE = "patrol"
 SERVICE_OF = {"school-post": "school-post", "patrol": "patrol", "traffic": "traffic"}
-
-
-def _time(minute: int) -> time:
-    return time(minute // 60, minute % 60)
 
 
 class PatrolService:
@@ -152,8 +148,8 @@ class PatrolService:
                 gate_id=cmd.gate_id if cmd.kind == "school-post" else None,
                 route_id=cmd.route_id if cmd.kind == "patrol" else None,
                 weekdays=sorted(set(cmd.weekdays)),
-                start_minute=cmd.start.hour * 60 + cmd.start.minute,
-                end_minute=cmd.end.hour * 60 + cmd.end.minute,
+                start_minute=minute_of_day(cmd.start),
+                end_minute=minute_of_day(cmd.end),
                 volunteers=cmd.volunteers,
                 starts_on=cmd.starts_on,
                 ends_on=cmd.ends_on,
@@ -175,8 +171,8 @@ class PatrolService:
             gate_id=p.gate_id,
             route_id=p.route_id,
             weekdays=list(p.weekdays),
-            start=_time(p.start_minute),
-            end=_time(p.end_minute),
+            start=time_of_day(p.start_minute),
+            end=time_of_day(p.end_minute),
             volunteers=p.volunteers,
             starts_on=p.starts_on,
             ends_on=p.ends_on,
@@ -244,8 +240,8 @@ class PatrolService:
         )
         out = []
         for day in days:
-            start = datetime.combine(day, _time(plan.start_minute), zone).astimezone(UTC)
-            end = datetime.combine(day, _time(plan.end_minute), zone).astimezone(UTC)
+            start = datetime.combine(day, time_of_day(plan.start_minute), zone).astimezone(UTC)
+            end = datetime.combine(day, time_of_day(plan.end_minute), zone).astimezone(UTC)
             if start <= now:
                 continue
             try:
