@@ -149,5 +149,17 @@ def week_start(moment: datetime, zone: ZoneInfo) -> date:
     return local - timedelta(days=local.weekday())
 
 
+def wall_window(window: Interval, zone: ZoneInfo) -> tuple[int, int, int] | None:
+    """(weekday, start minute, end minute) of ``window`` in ``zone``'s wall time, or None
+    when it does not fall within one local day (an end at the next midnight is minute 1440)."""
+    start, end = window.start.astimezone(zone), window.end.astimezone(zone)
+    end_minute = end.hour * 60 + end.minute
+    if end.date() != start.date():
+        if end.date() != start.date() + timedelta(days=1) or end_minute != 0:
+            return None
+        end_minute = 24 * 60
+    return start.weekday(), start.hour * 60 + start.minute, end_minute
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)

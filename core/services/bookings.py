@@ -7,6 +7,7 @@ upgrade one; on PostgreSQL the conditional UPDATEs lock the rows they change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -36,6 +37,7 @@ from core.storage import bookings as store
 from core.storage import communities, ledger, notices, people
 from core.storage.database import transaction
 from core.storage.models import Building, Community, Offer, Resident, ServiceRequest
+from core.storage.shortlist import Shortlist, shortlist
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -45,6 +47,8 @@ MAX_PAGE = 200
 SEAT_HOLDING = {OfferStatus.OFFERED, OfferStatus.ACCEPTED, OfferStatus.COMPLETED}
 # Urgent requests rank above every ordinary one in queues and sweeps.
 URGENT_PRIORITY = 1000
+# Volunteers shortlisted by the database per seat on the instant path (at least).
+SHORTLIST = 16
 
 
 def stored_request(request: ServiceRequest) -> StoredRequest:
@@ -572,6 +576,13 @@ class BookingService:
             credentials=frozenset(request.required_credentials),
         )
 
+    async def _pool(self, request: ServiceRequest) -> tuple[list[int], dict[int, ZoneInfo]]:
+        """The request's compound and its alliance partners, with their time zones."""
+        pool = await communities.pool_ids(request.community_id)
+        if pool == [request.community_id]:
+            return pool, {request.community_id: ZoneInfo(request.community.timezone)}
+        return pool, {c: ZoneInfo(tz) for c, tz in (await communities.zones(pool)).items()}
+
     async def candidates_for(
         self,
         request: ServiceRequest,
@@ -580,15 +591,12 @@ class BookingService:
         *,
         only_free: bool = False,
         relevant_skills: frozenset[str] | None = None,
+        pool: tuple[list[int], dict[int, ZoneInfo]] | None = None,
     ) -> list[Candidate]:
         """Candidates from the request's compound and its alliance partners."""
-        pool = await communities.pool_ids(request.community_id)
-        if pool == [request.community_id]:
-            zones = {request.community_id: ZoneInfo(request.community.timezone)}
-        else:
-            zones = {c: ZoneInfo(tz) for c, tz in (await communities.zones(pool)).items()}
+        ids, zones = pool or await self._pool(request)
         return await people.load_candidates(
-            pool,
+            ids,
             zones,
             store.window_of(request),
             skills,
@@ -618,28 +626,10 @@ class BookingService:
         window = store.window_of(request)
         if open_seats and window.start > now:
             per_seat = policy.broadcast_top_n if request.urgent else 1
-            skills = seat_skills_of(request)
-            common = frozenset.intersection(*(skills[i] for i in open_seats))
             already = {vid for vid, *_ in offers}
-            candidates = await self.candidates_for(
-                request,
-                already,
-                common,
-                only_free=True,
-                relevant_skills=frozenset().union(*(skills[i] for i in open_seats)),
-            )
-            used: set[int] = set()
-            for seat in open_seats:
-                need = self._need(request, seat, skills[seat])
-                ranked = self.s.matcher.rank(
-                    need,
-                    [c for c in candidates if c.volunteer_id not in used],
-                    policy.weights,
-                    self.s.host,
-                    limit=per_seat,
-                )
+            picks = await self._pick(request, open_seats, per_seat, already, policy)
+            for seat, ranked in picks:
                 for choice in ranked:
-                    used.add(choice.candidate.volunteer_id)
                     events.append(
                         await self._make_offer(
                             request, choice, seat, now, policy, actor_id, broadcast=per_seat > 1
@@ -666,6 +656,87 @@ class BookingService:
                     )
                 )
         return events
+
+    async def _pick(
+        self,
+        request: ServiceRequest,
+        open_seats: list[int],
+        per_seat: int,
+        already: set[int],
+        policy: CommunitySettings,
+    ) -> list[tuple[int, list[Ranked]]]:
+        """The best ``per_seat`` candidates for each open seat, nobody twice.
+
+        First from a shortlist ranked inside the database (``core.storage.shortlist``): a
+        dozen snapshots instead of every free volunteer. The shortlist's answer is kept only
+        when it provably equals ranking the whole pool; otherwise (or when a plugin adjusts
+        scores, which SQL cannot see) the whole pool is loaded and ranked."""
+        skills = seat_skills_of(request)
+        pool = await self._pool(request)
+        if not self.s.host.adjusts:
+            lists: dict[frozenset[str], Shortlist] = {}
+            for group in {skills[i] for i in open_seats}:
+                found = await shortlist(
+                    pool[0],
+                    pool[1],
+                    self._need(request, open_seats[0], group),
+                    policy.weights,
+                    already,
+                    now=self.s.clock(),
+                    k=max(SHORTLIST, 2 * per_seat * len(open_seats)),
+                )
+                if found is None:
+                    break
+                lists[group] = found
+            else:
+                picks = self._rank_seats(
+                    request,
+                    open_seats,
+                    skills,
+                    lambda seat: lists[skills[seat]].candidates,
+                    per_seat,
+                    policy,
+                )
+                if all(
+                    lists[skills[seat]].proves([r.score for r in ranked], per_seat)
+                    for seat, ranked in picks
+                ):
+                    return picks
+        candidates = await self.candidates_for(
+            request,
+            already,
+            frozenset.intersection(*(skills[i] for i in open_seats)),
+            only_free=True,
+            relevant_skills=frozenset().union(*(skills[i] for i in open_seats)),
+            pool=pool,
+        )
+        return self._rank_seats(
+            request, open_seats, skills, lambda seat: candidates, per_seat, policy
+        )
+
+    def _rank_seats(
+        self,
+        request: ServiceRequest,
+        open_seats: list[int],
+        skills: list[frozenset[str]],
+        candidates: Callable[[int], list[Candidate]],
+        per_seat: int,
+        policy: CommunitySettings,
+    ) -> list[tuple[int, list[Ranked]]]:
+        """Rank ``candidates(seat)`` for each open seat in turn, nobody picked twice."""
+        used: set[int] = set()
+        picks = []
+        for seat in open_seats:
+            ranked = self.s.matcher.rank(
+                self._need(request, seat, skills[seat]),
+                [c for c in candidates(seat) if c.volunteer_id not in used],
+                policy.weights,
+                self.s.host,
+                limit=per_seat,
+            )
+            used.update(r.candidate.volunteer_id for r in ranked)
+            picks.append((seat, ranked))
+        return picks
 
     async def _make_offer(
         self,

@@ -123,6 +123,7 @@ class Membership(Model):
 
     class Meta:
         table = "membership"
+        indexes = (("community_id", "role"),)  # a compound's members
         unique_together = (("account", "community", "role"),)
 
 
@@ -208,8 +209,11 @@ class AvailabilityWindow(Model):
 
     class Meta:
         table = "availability_window"
-        # Who is free for a window on a weekday (instant matching).
-        indexes = (("weekday", "start_minute", "end_minute", "volunteer_id"),)
+        # Who is free at a wall time (instant matching); one volunteer's windows.
+        indexes = (
+            ("weekday", "start_minute", "end_minute", "volunteer_id"),
+            ("volunteer_id", "weekday"),
+        )
 
 
 class TimeOff(Model):
@@ -224,6 +228,7 @@ class TimeOff(Model):
 
     class Meta:
         table = "time_off"
+        indexes = (("volunteer_id", "starts_at"),)
 
 
 # One-off free time beyond the weekly pattern (a free Saturday morning).
@@ -239,6 +244,7 @@ class ExtraTime(Model):
 
     class Meta:
         table = "extra_time"
+        indexes = (("volunteer_id", "starts_at"), ("starts_at", "ends_at"))
 
 
 # Whether a service line is enabled in a community, and its settings there.
@@ -302,7 +308,12 @@ class ServiceRequest(Model):
 
     class Meta:
         table = "service_request"
-        indexes = (("community_id", "status"), ("status", "starts_at"))
+        indexes = (
+            ("community_id", "status"),
+            ("status", "starts_at"),
+            ("resident_id", "starts_at"),  # a resident's requests
+            ("filed_by_id", "starts_at"),  # what an account filed
+        )
 
 
 # An offer of one seat of a request to one volunteer, and what became of it.
@@ -343,7 +354,8 @@ class Offer(Model):
     class Meta:
         table = "offer"
         unique_together = (("request", "volunteer"),)
-        indexes = (("status", "expires_at"),)
+        # Expiry sweeps; a volunteer's offers (lists, and open offers as busy time).
+        indexes = (("status", "expires_at"), ("volunteer_id", "status"))
 
 
 # A 5-minute slot of accepted work. Unique per account: the database itself refuses
@@ -365,6 +377,7 @@ class VolunteerSlot(Model):
 
     class Meta:
         table = "volunteer_slot"
+        indexes = (("offer_id",),)  # released with their offer
         unique_together = (("account", "starts_at"),)
 
 
@@ -411,6 +424,7 @@ class RequestHistory(Model):
 
     class Meta:
         table = "request_history"
+        indexes = (("request_id", "id"),)  # a request's history, in order
 
 
 # Append-only hours ledger. A finished job writes one entry; a correction is a new entry
@@ -443,7 +457,7 @@ class HoursEntry(Model):
 
     class Meta:
         table = "hours_entry"
-        indexes = (("community_id", "worked_on"),)
+        indexes = (("community_id", "worked_on"), ("volunteer_id", "worked_on"))
 
 
 # A resident's rating of one volunteer's work on one request (one per offer).
@@ -473,6 +487,7 @@ class Rating(Model):
 
     class Meta:
         table = "rating"
+        indexes = (("resident_id", "volunteer_id"),)  # what a resident gave a volunteer
 
 
 # Something to tell one account: a new offer, a reminder before a job. Written in the
@@ -499,7 +514,7 @@ class Notification(Model):
 
     class Meta:
         table = "notification"
-        indexes = (("delivered_at", "due_at"), ("account_id", "due_at"))
+        indexes = (("delivered_at", "due_at"), ("account_id", "due_at"), ("offer_id",))
 
 
 # One batch matching run: what went in, what came out, and how long it took.

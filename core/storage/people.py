@@ -23,6 +23,7 @@ from core.domain.time import (
     minute_of_day,
     subtract,
     time_of_day,
+    wall_window,
     week_start,
 )
 from core.matching import Candidate
@@ -263,18 +264,6 @@ async def volunteer_record(v: Volunteer) -> VolunteerRecord:
     )
 
 
-def _wall_window(window: Interval, zone: ZoneInfo) -> tuple[int, int, int] | None:
-    """(weekday, start minute, end minute) of ``window`` in local wall time, or None when it
-    does not fall within one local day."""
-    start, end = window.start.astimezone(zone), window.end.astimezone(zone)
-    end_minute = end.hour * 60 + end.minute
-    if end.date() != start.date():
-        if end.date() != start.date() + timedelta(days=1) or end_minute != 0:
-            return None
-        end_minute = 24 * 60
-    return start.weekday(), start.hour * 60 + start.minute, end_minute
-
-
 async def load_candidates(
     community_ids: Iterable[int],
     zones: dict[int, ZoneInfo],
@@ -302,7 +291,7 @@ async def load_candidates(
     walls: dict[str, tuple[int, int, int] | None] = {}
     if only_free:
         for c in pool:
-            walls[zones[c].key] = _wall_window(window, zones[c])
+            walls[zones[c].key] = wall_window(window, zones[c])
         # A window across local midnight: no shortcut, expand the patterns below.
         only_free = all(w is not None for w in walls.values())
     raw = Raw()
@@ -313,36 +302,46 @@ async def load_candidates(
         return raw.param(len(params))
 
     where = [
+        "m.id = v.membership_id",
         f"m.community_id IN ({ints(pool)})",
         f"v.active = {bind(True)}",
         f"v.id NOT IN ({ints(exclude)})" if exclude else "1 = 1",
     ]
+
+    def having(table: str, condition: str) -> str:
+        """Volunteers with a row in ``table`` matching ``condition``, read once as a set."""
+        return f"v.id IN (SELECT volunteer_id FROM {table} t WHERE {condition})"
+
     for skill in sorted(skills):  # every required skill
-        where.append(
-            f"v.id IN (SELECT volunteer_id FROM volunteer_skill WHERE skill = {bind(skill)})"
-        )
+        where.append(having("volunteer_skill", f"t.skill = {bind(skill)}"))
     if only_free:
         covered = []
         for key, wall in walls.items():
             assert wall is not None
             weekday, start_minute, end_minute = wall
             cids = [c for c in pool if zones[c].key == key]
-            covered.append(
-                f"(m.community_id IN ({ints(cids)}) AND v.id IN (SELECT volunteer_id FROM "
-                f"availability_window WHERE weekday = {bind(weekday)} "
-                f"AND start_minute <= {bind(start_minute)} AND end_minute >= {bind(end_minute)}))"
+            pattern = having(
+                "availability_window",
+                f"t.weekday = {bind(weekday)} AND t.start_minute <= {bind(start_minute)} "
+                f"AND t.end_minute >= {bind(end_minute)}",
             )
+            covered.append(f"(m.community_id IN ({ints(cids)}) AND {pattern})")
         covered.append(
-            "v.id IN (SELECT volunteer_id FROM extra_time "
-            f"WHERE starts_at <= {bind(raw.when(window.start))} "
-            f"AND ends_at >= {bind(raw.when(window.end))})"
+            having(
+                "extra_time",
+                f"t.starts_at <= {bind(raw.when(window.start))} "
+                f"AND t.ends_at >= {bind(raw.when(window.end))}",
+            )
         )
         where.append("(" + " OR ".join(covered) + ")")
     rows = await raw.rows(
         "SELECT v.id, m.account_id, m.community_id, a.name, b.name, b.grid, "
         "v.weekly_cap_minutes, v.preferred_lines, v.party_member, "
         "v.rel_answered, v.rel_accepted, v.rel_completed, v.rel_missed, v.credentials "
-        "FROM volunteer v JOIN membership m ON m.id = v.membership_id "
+        # CROSS JOIN: SQLite walks volunteers (narrowed by the skill and free sets) and
+        # looks each membership up, instead of walking the compound's memberships and
+        # probing the sets per row; PostgreSQL plans it as an inner join.
+        "FROM volunteer v CROSS JOIN membership m "
         "JOIN account a ON a.id = m.account_id "
         "LEFT JOIN building b ON b.id = v.home_building_id "
         "WHERE " + " AND ".join(where),
@@ -435,7 +434,7 @@ async def load_candidates(
         stars = {vid: sum(ns) / len(ns) for vid, ns in given.items()}
 
     span = Interval(window.start - timedelta(days=1), window.end + timedelta(days=1))
-    scale = 1 / _weight(now)
+    scale = reliability_scale(now)
     out = []
     for row in rows:
         vid, account_id, cid, name, building, grid, cap, prefers, party = row[:9]
@@ -482,6 +481,11 @@ def _weight(at: datetime) -> float:
     return float(2 ** (days / RELIABILITY_HALF_LIFE_DAYS))
 
 
+def reliability_scale(now: datetime) -> float:
+    """What the stored fading sums are multiplied by to read them as of ``now``."""
+    return 1 / _weight(now)
+
+
 async def count_answer(
     volunteer_id: int,
     at: datetime,
@@ -517,7 +521,7 @@ def reliability(
     acceptance = (accepted + 1) / (answered + 2), where declines and expiries count against;
     completion = (completed + 2) / (completed + no-shows + 2); reliability is their mean.
     The +1/+2 terms are a prior, so a new volunteer starts at 0.75 rather than at an extreme.
-    ``scale`` is ``1 / _weight(now)``.
+    ``scale`` is ``reliability_scale(now)``.
     """
     n, a, done, miss = (x * scale for x in (answered, accepted, completed, missed))
     return round(((a + 1) / (n + 2) + (done + 2) / (done + miss + 2)) / 2, 4)

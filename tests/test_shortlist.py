@@ -1,0 +1,216 @@
+"""The instant path's shortlist, ranked inside the database, against the reference: every
+volunteer's snapshot loaded with weekly patterns expanded in Python and ranked by the
+matcher, on a compound with history (accepted work, open offers, loads, ratings, time off,
+extra time, credentials, preferences). Runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from core.domain.access import Principal
+from core.domain.commands import Complete, Rate
+from core.domain.enums import Role
+from core.domain.policy import Weights
+from core.domain.time import Interval
+from core.matching import Need, ScoringMatcher
+from core.storage import people
+from core.storage.models import (
+    Account,
+    AvailabilityWindow,
+    Building,
+    ExtraTime,
+    Membership,
+    Offer,
+    Resident,
+    TimeOff,
+    Volunteer,
+    VolunteerSkill,
+)
+from core.storage.shortlist import SCORE_SLACK, shortlist
+from tests.support import Api, groceries
+
+SH = ZoneInfo("Asia/Shanghai")
+SKILLS = ("shopping", "delivery", "carrying", "medicine-pickup")
+
+
+def wall(day: int, hhmm: str) -> datetime:
+    """Local time ``day`` days after 2026-11-21 (the tests' Saturday) in Shanghai."""
+    hour, minute = map(int, hhmm.split(":"))
+    return datetime(2026, 11, 21 + day, hour, minute, tzinfo=SH)
+
+
+async def _populate(api: Api, rng: random.Random) -> dict[int, Principal]:
+    """Forty more volunteers in the demo compound, with the variety matching looks at."""
+    buildings = await Building.filter(community_id=1).order_by("id")
+    for i, b in enumerate(buildings):
+        await Building.filter(id=b.id).update(grid="north" if i < 2 else "south")
+    principals = {}
+    for i in range(100):
+        account = await Account.create(name=f"helper {i}")
+        member = await Membership.create(account_id=account.id, community_id=1, role="volunteer")
+        volunteer = await Volunteer.create(
+            membership_id=member.id,
+            weekly_cap_minutes=rng.choice([60, 120, 240, 480]),
+            home_building_id=rng.choice([None, *(b.id for b in buildings)]),
+            active=rng.random() > 0.1,
+            preferred_lines=rng.choice([[], ["errands"], ["cleaning"]]),
+            credentials=rng.choice([[], ["child-safeguarding"]]),
+            rel_answered=rng.choice([0, 2.5, 7.0]),
+            rel_accepted=rng.choice([0, 1.0, 2.0]),
+            rel_completed=rng.choice([0, 1.5]),
+            rel_missed=rng.choice([0, 0.5, 1.0]),
+        )
+        principals[volunteer.id] = Principal(
+            account_id=account.id, name=account.name, roles={1: frozenset({Role.VOLUNTEER})}
+        )
+        for skill in rng.sample(SKILLS, rng.randint(1, 4)):
+            await VolunteerSkill.create(
+                volunteer_id=volunteer.id, skill=skill, level=rng.randint(1, 5)
+            )
+        for weekday in rng.sample(range(7), rng.randint(2, 6)):
+            start = rng.choice([7, 8, 9, 13, 14])
+            await AvailabilityWindow.create(
+                volunteer_id=volunteer.id,
+                weekday=weekday,
+                start_minute=start * 60,
+                end_minute=min(24 * 60, (start + rng.choice([5, 9, 12])) * 60),
+            )
+        if rng.random() < 0.4:
+            day = rng.randint(4, 7)
+            await TimeOff.create(
+                volunteer_id=volunteer.id,
+                starts_at=wall(day, "10:00"),
+                ends_at=wall(day, "16:00"),
+                reason="away",
+            )
+        if rng.random() < 0.3:
+            day = rng.randint(4, 7)
+            await ExtraTime.create(
+                volunteer_id=volunteer.id,
+                starts_at=wall(day, "18:00"),
+                ends_at=wall(day, "22:00"),
+                note="evening",
+            )
+    return principals
+
+
+async def _history(api: Api, rng: random.Random, principals: dict[int, Principal]) -> None:
+    """Bookings as staff file them: finished and rated work early in the week (ratings,
+    reliability, hours), then accepted work and open offers later on (busy time, loads)."""
+    services = api.app.state.services
+    residents = await Resident.filter(membership__community_id=1).prefetch_related(
+        "membership__account"
+    )
+
+    async def book(days: tuple[int, int]) -> list[tuple[int, Offer]]:
+        accepted = []
+        for _ in range(25):
+            day, hour = rng.randint(*days), rng.choice([9, 10, 14, 15, 19])
+            resident = rng.choice(residents)
+            record = await api.post(
+                "/requests",
+                "staff",
+                groceries(resident.id, day=day, start=f"{hour:02d}:00", end=f"{hour + 1:02d}:00"),
+            )
+            for offer in await Offer.filter(request_id=record["id"], status="offered"):
+                who = principals.get(offer.volunteer_id)
+                if who is not None and rng.random() < 0.6:
+                    await services.bookings.accept(who, offer.id)
+                    accepted.append((resident.membership.account.id, offer))
+        return accepted
+
+    done = await book((1, 2))
+    api.clock.advance(days=3)  # Tuesday morning: that work is over
+    for account_id, offer in done:
+        await services.bookings.complete(
+            principals[offer.volunteer_id], offer.id, Complete(minutes=60)
+        )
+        owner = Principal(
+            account_id=account_id, name="resident", roles={1: frozenset({Role.RESIDENT})}
+        )
+        await services.ledger.rate(
+            owner, offer.request_id, Rate(stars=rng.randint(1, 5), offer_id=offer.id)
+        )
+    await book((4, 6))
+
+
+async def test_shortlist_agrees_with_ranking_everyone(api: Api) -> None:
+    rng = random.Random(7)
+    principals = await _populate(api, rng)
+    await _history(api, rng, principals)
+    now = api.clock()
+    residents = [r.id for r in await Resident.filter(membership__community_id=1)]
+    buildings = await Building.filter(community_id=1)
+    matcher = ScoringMatcher()
+    proven = 0
+    for case in range(80):
+        day = rng.randint(4, 7)
+        start = rng.choice(["08:00", "09:00", "09:30", "14:00", "15:00", "18:30", "19:00"])
+        window = Interval(wall(day, start), wall(day, start) + timedelta(minutes=60))
+        place = rng.choice([None, *buildings])
+        need = Need(
+            window=window,
+            skills=frozenset(rng.sample(SKILLS, rng.randint(0, 2))),
+            community_id=1,
+            building=place.name if place else None,
+            grid=place.grid if place else "",
+            line=rng.choice(["errands", "cleaning"]),
+            resident_id=rng.choice([None, *residents]),
+            credentials=frozenset(["child-safeguarding"]) if rng.random() < 0.2 else frozenset(),
+        )
+        weights = Weights(
+            fairness=rng.choice([0.0, 3.0]),
+            closeness=rng.choice([0.0, 2.0]),
+            skill=rng.choice([1.0, 4.0]),
+            reliability=rng.choice([0.0, 2.0]),
+            rating=rng.choice([1.0, 5.0]),
+            preference=rng.choice([0.0, 1.0, 3.0]),
+        )
+        exclude = set(rng.sample(sorted(principals), 3)) if case % 4 == 0 else set()
+        everyone = await people.load_candidates(
+            [1],
+            {1: SH},
+            window,
+            need.skills,
+            exclude,
+            now=now,
+            resident_id=need.resident_id,
+        )
+        reference = matcher.rank(need, everyone, weights)
+        k = rng.choice([1, 3, 8])
+        found = await shortlist([1], {1: SH}, need, weights, exclude, now=now, k=k)
+        assert found is not None
+        scored = {r.candidate.volunteer_id: r for r in reference}
+        # Everyone shortlisted is eligible, and their snapshots score exactly as the full
+        # snapshots do, part by part.
+        mine = matcher.rank(need, found.candidates, weights)
+        assert len(mine) == len(found.candidates), case
+        for r in mine:
+            full = scored[r.candidate.volunteer_id]
+            assert (r.score, r.breakdown) == (full.score, full.breakdown), case
+        # The database's score is the matcher's, up to the matcher's rounding.
+        for c, sql_score in zip(found.candidates, found.scores, strict=True):
+            assert abs(sql_score - scored[c.volunteer_id].score) <= SCORE_SLACK, case
+        assert found.scores == sorted(found.scores, reverse=True)
+        # Nobody left out scores above the shortlist's bound (or nobody is left out).
+        kept = {c.volunteer_id for c in found.candidates}
+        if found.bound is None:
+            assert kept == set(scored), case
+        else:
+            assert len(kept) == k
+            assert all(
+                r.score <= found.bound + SCORE_SLACK
+                for r in reference
+                if r.candidate.volunteer_id not in kept
+            ), case
+        # When the shortlist proves its picks, they are the reference's picks.
+        for wanted in (1, 2):
+            picks = matcher.rank(need, found.candidates, weights, limit=wanted)
+            if found.proves([p.score for p in picks], wanted):
+                proven += 1
+                assert [p.candidate.volunteer_id for p in picks] == [
+                    r.candidate.volunteer_id for r in reference[:wanted]
+                ], case
+    assert proven > 80  # the shortlist usually settles it; the rest fall back to everyone
