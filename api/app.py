@@ -13,8 +13,9 @@ from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, OpenAPIFormat, Schema, SecurityScheme
+from litestar.openapi.spec import Components, SecurityScheme
 
+from api import openapi
 from api.auth import PUBLIC_PATHS, BearerTokenAuth, current_principal
 from api.controllers import CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS, LARGEST_ID
@@ -113,22 +114,8 @@ def create_app(
         debug=False,
     )
     app.state.services = services
-    _times_are_times(app)
+    openapi.correct(app, PUBLIC_PATHS)
     return app
-
-
-def _times_are_times(app: Litestar) -> None:
-    """Litestar 2.25 documents ``datetime.time`` fields (weekly availability, class hours)
-    as ``format: duration``. They are local wall times of day ("16:30:00", no offset, so
-    not JSON Schema's ``time`` format either): document them by pattern. No field of this
-    API is a duration."""
-    schema = app.openapi_schema
-    for component in (schema.components.schemas or {}).values() if schema.components else ():
-        for prop in (component.properties or {}).values():
-            if isinstance(prop, Schema) and prop.format == OpenAPIFormat.DURATION:
-                prop.format = None
-                prop.pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$"
-                prop.description = prop.description or "local wall time of day, HH:MM:SS"
 
 
 def app_from_env() -> Litestar:

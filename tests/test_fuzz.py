@@ -1,6 +1,6 @@
 """Schemathesis against the app's own OpenAPI document, on a real server with the demo
 compound, authenticated as each role: no request it generates gets a 5xx, and every answer
-with a documented status matches its documented schema."""
+has a documented status, content type and headers, and matches its documented schema."""
 
 from __future__ import annotations
 
@@ -13,7 +13,13 @@ from hypothesis import HealthCheck, given, settings
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from schemathesis.checks import not_a_server_error, response_schema_conformance  # noqa: E402
+from schemathesis.checks import (  # noqa: E402
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.test_e2e import Client, running_server  # noqa: E402
 
@@ -54,7 +60,13 @@ def test_no_server_error_for_any_role(live: Client) -> None:
                 case.call_and_validate(  # type: ignore[attr-defined]
                     base_url=live.base,
                     headers={"Authorization": f"Bearer {token}"},
-                    checks=[not_a_server_error, response_schema_conformance],
+                    checks=[
+                        not_a_server_error,
+                        status_code_conformance,
+                        content_type_conformance,
+                        response_headers_conformance,
+                        response_schema_conformance,
+                    ],
                 )
 
         try:
