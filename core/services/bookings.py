@@ -108,7 +108,10 @@ class BookingService:
         else:
             building_name = resident.building.name if resident.building else None
             unit, room = resident.unit, resident.room
-        building = await communities.building(community.id, building_name, "place.building")
+        if resident.building is not None and building_name == resident.building.name:
+            building: Building | None = resident.building  # already read with the resident
+        else:
+            building = await communities.building(community.id, building_name, "place.building")
 
         draft = RequestDraft(
             community_id=community.id,

@@ -7,15 +7,33 @@ from core.domain.enums import Role
 from core.domain.errors import Conflict, NotFound
 from core.domain.records import AccountRecord, MembershipRecord
 from core.storage.models import Account, ApiToken, Membership
+from core.storage.raw import Raw
 
 
 async def principal_for_token(token_hash: str) -> Principal | None:
-    token = await ApiToken.get_or_none(token_hash=token_hash, revoked_at=None).prefetch_related(
-        "account"
+    """The account a live token belongs to, with its roles: one query, as it runs before
+    every call."""
+    raw = Raw()
+    rows = await raw.rows(
+        "SELECT a.id, a.name, a.is_admin, m.community_id, m.role FROM api_token t "
+        "JOIN account a ON a.id = t.account_id "
+        "LEFT JOIN membership m ON m.account_id = a.id "
+        f"WHERE t.token_hash = {raw.param(1)} AND t.revoked_at IS NULL",
+        [token_hash],
     )
-    if token is None:
+    if not rows:
         return None
-    return await principal_for(token.account)
+    roles: dict[int, set[Role]] = {}
+    for *_, community_id, role in rows:
+        if community_id is not None:
+            roles.setdefault(community_id, set()).add(Role(role))
+    account_id, name, is_admin = rows[0][:3]
+    return Principal(
+        account_id=account_id,
+        name=name,
+        is_admin=bool(is_admin),
+        roles={c: frozenset(r) for c, r in roles.items()},
+    )
 
 
 async def principal_for(account: Account) -> Principal:

@@ -44,7 +44,7 @@ async def insert_request(**values: Any) -> ServiceRequest:
 
 
 async def get_request(request_id: int) -> ServiceRequest:
-    found = await ServiceRequest.get_or_none(id=request_id).prefetch_related(*REQUEST_RELATED)
+    found = await ServiceRequest.get_or_none(id=request_id).select_related(*REQUEST_RELATED)
     if found is None:
         raise NotFound(f"request {request_id} not found")
     return found
@@ -245,7 +245,7 @@ async def reset_declines(request: ServiceRequest) -> None:
 
 
 async def get_offer(offer_id: int) -> Offer:
-    found = await Offer.get_or_none(id=offer_id).prefetch_related(
+    found = await Offer.get_or_none(id=offer_id).select_related(
         "volunteer__membership__account", *(f"request__{r}" for r in REQUEST_RELATED)
     )
     if found is None:
@@ -259,7 +259,7 @@ async def offers_of_request(
     query = Offer.filter(request_id=request_id).order_by("id")
     if statuses is not None:
         query = query.filter(status__in=list(statuses))
-    return await query.prefetch_related("volunteer__membership__account")
+    return await query.select_related("volunteer__membership__account")
 
 
 async def count_offers(request_id: int, status: OfferStatus) -> int:
@@ -299,7 +299,7 @@ async def open_requests_between(
         )
         .order_by("-priority", "starts_at", "id")
         .limit(limit)
-        .prefetch_related(*REQUEST_RELATED)
+        .select_related(*REQUEST_RELATED)
     )
 
 
@@ -314,7 +314,7 @@ async def accepted_offers_of_account(
         )
         .order_by("request__starts_at")
         .limit(limit)
-        .prefetch_related(
+        .select_related(
             "volunteer__membership__account", *(f"request__{r}" for r in REQUEST_RELATED)
         )
     )
@@ -341,7 +341,7 @@ async def list_requests(
         await query.order_by("-priority", "starts_at", "id")
         .offset(offset)
         .limit(limit)
-        .prefetch_related(*REQUEST_RELATED)
+        .select_related(*REQUEST_RELATED)
     )
 
 
@@ -364,7 +364,7 @@ async def list_offers(
         await query.order_by("-request__priority", "request__starts_at", "id")
         .offset(offset)
         .limit(limit)
-        .prefetch_related(
+        .select_related(
             "volunteer__membership__account", *(f"request__{r}" for r in REQUEST_RELATED)
         )
     )
@@ -391,7 +391,7 @@ async def holders_of(request_ids: list[int]) -> dict[int, list[Offer]]:
             status__in=[OfferStatus.ACCEPTED, OfferStatus.COMPLETED],
         )
         .order_by("id")
-        .prefetch_related("volunteer__membership__account")
+        .select_related("volunteer__membership__account")
     ):
         out[offer.request_id].append(offer)
     return out
@@ -411,7 +411,7 @@ async def request_record(
         for h in (
             await RequestHistory.filter(request_id=request.id)
             .order_by("id")
-            .prefetch_related("actor")
+            .select_related("actor")
         ):
             history.append(
                 HistoryRecord(

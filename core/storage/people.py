@@ -64,7 +64,7 @@ async def create_resident(
 
 
 async def get_resident(resident_id: int) -> Resident:
-    resident = await Resident.get_or_none(id=resident_id).prefetch_related(
+    resident = await Resident.get_or_none(id=resident_id).select_related(
         "membership__account", "building"
     )
     if resident is None:
@@ -75,7 +75,7 @@ async def get_resident(resident_id: int) -> Resident:
 async def resident_of(account_id: int, community_id: int) -> Resident | None:
     return await Resident.get_or_none(
         membership__account_id=account_id, membership__community_id=community_id
-    ).prefetch_related("membership__account", "building")
+    ).select_related("membership__account", "building")
 
 
 async def list_residents(community_id: int, limit: int, offset: int) -> list[Resident]:
