@@ -9,7 +9,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import F, Q, Subquery
 
 from core.domain.enums import EventKind, OfferStatus, RequestStatus
 from core.domain.errors import Conflict, NotFound
@@ -28,6 +28,7 @@ from core.storage.models import (
     BatchRun,
     Offer,
     RequestHistory,
+    Resident,
     RevealLog,
     SchedulerLease,
     ServiceRequest,
@@ -332,8 +333,14 @@ async def list_requests(
     if community_id is not None:
         query = query.filter(community_id=community_id)
     if account_id is not None:
+        # Both sides on this table's own columns, so each can use its index.
         query = query.filter(
-            Q(filed_by_id=account_id) | Q(resident__membership__account_id=account_id)
+            Q(filed_by_id=account_id)
+            | Q(
+                resident_id__in=Subquery(
+                    Resident.filter(membership__account_id=account_id).values("id")
+                )
+            )
         )
     if statuses:
         query = query.filter(status__in=statuses)
@@ -355,7 +362,11 @@ async def list_offers(
 ) -> list[Offer]:
     query = Offer.all()
     if account_id is not None:
-        query = query.filter(volunteer__membership__account_id=account_id)
+        query = query.filter(
+            volunteer_id__in=Subquery(
+                Volunteer.filter(membership__account_id=account_id).values("id")
+            )
+        )
     if community_id is not None:
         query = query.filter(request__community_id=community_id)
     if statuses:
