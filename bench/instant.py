@@ -13,6 +13,7 @@ with it. Run alone with ``python -m bench.instant``.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import random
@@ -221,4 +222,8 @@ def measure(volunteers: int = 5000, bookings: int = 300) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(measure(), indent=2))
+    parser = argparse.ArgumentParser(description="instant matching benchmark")
+    parser.add_argument("--volunteers", type=int, default=5000)
+    parser.add_argument("--bookings", type=int, default=300)
+    args = parser.parse_args()
+    print(json.dumps(measure(args.volunteers, args.bookings), indent=2))

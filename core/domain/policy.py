@@ -46,8 +46,8 @@ class CommunitySettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     reminder_minutes_before: Annotated[int, Meta(ge=0, le=7 * 24 * 60)] = 120
     # A scheduled batch run every day at this local time ("HH:MM"), or none.
     batch_daily_at: Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] | None = None
-    # How long a batch run may spend proving the best fill with HiGHS before it settles
-    # for the combinatorial solution (0: combinatorial only).
+    # Seconds a batch run's matching may take: the combinatorial solution first, then
+    # HiGHS looks for a better (proven) fill in what is left (0: combinatorial only).
     batch_time_limit_seconds: Annotated[float, Meta(ge=0, le=300)] = 10.0
     # How many days ahead a scheduled batch run assigns.
     batch_horizon_days: Annotated[int, Meta(ge=1, le=14)] = 7

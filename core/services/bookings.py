@@ -265,8 +265,8 @@ class BookingService:
                 events += await self._fill(request)
         await self.s.host.emit(events)
         # The request as this transaction left it (status set in place by _fill): only its
-        # history and holders are read again.
-        return await store.request_record(request)
+        # history is read again. Nobody holds a seat yet: matching only made offers.
+        return await store.request_record(request, holders=[])
 
     def _window(
         self, raw: WindowIn, zone: ZoneInfo, default: timedelta, longest: timedelta
