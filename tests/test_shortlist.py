@@ -6,7 +6,7 @@ extra time, credentials, preferences). Runs on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.domain.access import Principal
@@ -20,6 +20,7 @@ from core.storage.models import (
     Account,
     AvailabilityWindow,
     Building,
+    Community,
     ExtraTime,
     Membership,
     Offer,
@@ -27,29 +28,35 @@ from core.storage.models import (
     TimeOff,
     Volunteer,
     VolunteerSkill,
+    VolunteerWeekLoad,
 )
 from core.storage.shortlist import SCORE_SLACK, shortlist
 from tests.support import Api, groceries
 
 SH = ZoneInfo("Asia/Shanghai")
+URUMQI = ZoneInfo("Asia/Urumqi")  # two hours behind
 SKILLS = ("shopping", "delivery", "carrying", "medicine-pickup")
 
 
 def wall(day: int, hhmm: str) -> datetime:
     """Local time ``day`` days after 2026-11-21 (the tests' Saturday) in Shanghai."""
     hour, minute = map(int, hhmm.split(":"))
-    return datetime(2026, 11, 21 + day, hour, minute, tzinfo=SH)
+    return datetime(2026, 11, 21, hour, minute, tzinfo=SH) + timedelta(days=day)
 
 
-async def _populate(api: Api, rng: random.Random) -> dict[int, Principal]:
-    """Forty more volunteers in the demo compound, with the variety matching looks at."""
-    buildings = await Building.filter(community_id=1).order_by("id")
+async def _populate(
+    api: Api, rng: random.Random, community_id: int = 1, count: int = 100
+) -> dict[int, Principal]:
+    """``count`` more volunteers in a compound, with the variety matching looks at."""
+    buildings = await Building.filter(community_id=community_id).order_by("id")
     for i, b in enumerate(buildings):
         await Building.filter(id=b.id).update(grid="north" if i < 2 else "south")
     principals = {}
-    for i in range(100):
-        account = await Account.create(name=f"helper {i}")
-        member = await Membership.create(account_id=account.id, community_id=1, role="volunteer")
+    for i in range(count):
+        account = await Account.create(name=f"helper {community_id}-{i}")
+        member = await Membership.create(
+            account_id=account.id, community_id=community_id, role="volunteer"
+        )
         volunteer = await Volunteer.create(
             membership_id=member.id,
             weekly_cap_minutes=rng.choice([60, 120, 240, 480]),
@@ -63,7 +70,9 @@ async def _populate(api: Api, rng: random.Random) -> dict[int, Principal]:
             rel_missed=rng.choice([0, 0.5, 1.0]),
         )
         principals[volunteer.id] = Principal(
-            account_id=account.id, name=account.name, roles={1: frozenset({Role.VOLUNTEER})}
+            account_id=account.id,
+            name=account.name,
+            roles={community_id: frozenset({Role.VOLUNTEER})},
         )
         for skill in rng.sample(SKILLS, rng.randint(1, 4)):
             await VolunteerSkill.create(
@@ -214,3 +223,57 @@ async def test_shortlist_agrees_with_ranking_everyone(api: Api) -> None:
                     r.candidate.volunteer_id for r in reference[:wanted]
                 ], case
     assert proven > 80  # the shortlist usually settles it; the rest fall back to everyone
+
+
+async def test_shortlist_across_time_zones(api: Api) -> None:
+    """An alliance of compounds in two zones: each volunteer's weekly pattern is read in
+    their own compound's wall time, and their weekly load in their own compound's week."""
+    rng = random.Random(11)
+    west = await Community.create(slug="west", name="West Gate", timezone="Asia/Urumqi")
+    for name in ("1", "2", "3"):
+        await Building.create(community_id=west.id, name=name, grid="west")
+    mine = await _populate(api, rng, 1, 50)
+    theirs = await _populate(api, rng, west.id, 50)
+    for vid in rng.sample(sorted(mine | theirs), 60):  # loads in this and earlier weeks
+        for weeks_back in rng.sample(range(-1, 4), 3):
+            await VolunteerWeekLoad.create(
+                volunteer_id=vid,
+                week=date(2026, 11, 23) - timedelta(weeks=weeks_back),
+                minutes=rng.choice([30, 60, 120]),
+            )
+    for vid in rng.sample(sorted(mine), 15) + rng.sample(sorted(theirs), 15):
+        await ExtraTime.create(  # up late on the night the two compounds' weeks differ
+            volunteer_id=vid, starts_at=wall(9, "00:00"), ends_at=wall(9, "02:00"), note="late"
+        )
+    zones = {1: SH, west.id: URUMQI}
+    now = api.clock()
+    matcher = ScoringMatcher()
+    windows = [
+        # Monday 00:30 in Shanghai is still Sunday 22:30 in Urumqi: two weeks, two weekdays.
+        Interval(wall(9, "00:30"), wall(9, "01:30")),
+        *(
+            Interval(wall(d, h), wall(d, h) + timedelta(hours=1))
+            for d in (3, 5, 9, 10)
+            for h in ("08:00", "09:30", "14:00", "19:00")
+        ),
+    ]
+    shortlisted = 0
+    for case, window in enumerate(windows):
+        need = Need(
+            window=window,
+            skills=frozenset(rng.sample(SKILLS, rng.randint(0, 2))),
+            community_id=1,
+            building="17",
+            line="errands",
+        )
+        everyone = await people.load_candidates(
+            [1, west.id], zones, window, need.skills, set(), now=now
+        )
+        reference = {r.candidate.volunteer_id: r for r in matcher.rank(need, everyone, Weights())}
+        found = await shortlist([1, west.id], zones, need, Weights(), set(), now=now, k=200)
+        assert found is not None and found.bound is None  # k is above the pool: all of it
+        assert {c.volunteer_id for c in found.candidates} == set(reference), case
+        for c, sql_score in zip(found.candidates, found.scores, strict=True):
+            assert abs(sql_score - reference[c.volunteer_id].score) <= SCORE_SLACK, case
+        shortlisted += len(found.candidates)
+    assert shortlisted > 50
