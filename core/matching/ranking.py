@@ -16,6 +16,10 @@ weight for it (:class:`core.domain.policy.Weights`):
 Plugins add their own parts through the ``adjust_score`` hook and veto candidates through
 ``veto_candidate``; both appear in the breakdown or the reasons. Ties go to fewer accepted
 minutes this week, then the lowest volunteer id, so the order is deterministic.
+
+The instant path evaluates the same formula in SQL to shortlist candidates
+(``core.storage.shortlist``): a change to ``_parts`` must be made there too, and
+``tests/test_shortlist.py`` fails until both agree.
 """
 
 from __future__ import annotations

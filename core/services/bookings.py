@@ -670,8 +670,8 @@ class BookingService:
     ) -> list[tuple[int, list[Ranked]]]:
         """The best ``per_seat`` candidates for each open seat, nobody twice.
 
-        First from a shortlist ranked inside the database (``core.storage.shortlist``): a
-        dozen snapshots instead of every free volunteer. The shortlist's answer is kept only
+        First from a shortlist ranked inside the database (``core.storage.shortlist``): the
+        best ``SHORTLIST`` or so instead of every free volunteer. The answer is kept only
         when it provably equals ranking the whole pool; otherwise (or when a plugin adjusts
         scores, which SQL cannot see) the whole pool is loaded and ranked."""
         skills = seat_skills_of(request)
@@ -682,7 +682,7 @@ class BookingService:
                 found = await shortlist(
                     pool[0],
                     pool[1],
-                    self._need(request, open_seats[0], group),
+                    self._need(request, next(i for i in open_seats if skills[i] == group), group),
                     policy.weights,
                     already,
                     now=self.s.clock(),

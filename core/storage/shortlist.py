@@ -1,6 +1,6 @@
 """The instant path's shortlist: the ``k`` best volunteers for one seat, ranked inside the
-database, so a booking reads a dozen volunteers instead of every one who is free (hundreds
-in a large compound).
+database, so a booking reads sixteen or so volunteers instead of every one who is free
+(hundreds in a large compound).
 
 The score is :func:`core.matching.ranking._parts`'s formula written in SQL over the same
 stored values (four weeks' load, building and grid, skill levels, the fading reliability
