@@ -3,9 +3,13 @@ booking invariants rely on (a silently missing index must fail CI)."""
 
 from __future__ import annotations
 
-from tortoise import connections
+from datetime import timedelta
 
-from tests.support import Api
+import pytest
+from tortoise import connections
+from tortoise.exceptions import IntegrityError
+
+from tests.support import Api, groceries
 
 
 async def _indexes(unique_only: bool) -> set[tuple[str, tuple[str, ...]]]:
@@ -57,3 +61,37 @@ async def test_indexes_survive_the_table_rebuild_of_migration_0002(api: Api) -> 
     conn = connections.get("default")
     if conn.capabilities.dialect == "sqlite":
         assert not await conn.execute_query_dict("PRAGMA foreign_key_check")
+
+
+async def test_the_database_refuses_more_seats_filled_than_a_request_has(api: Api) -> None:
+    booked = await api.post("/requests", "staff", groceries())
+    conn = connections.get("default")
+    with pytest.raises(IntegrityError):
+        await conn.execute_query(
+            f"UPDATE service_request SET filled = seats + 1 WHERE id = {booked['id']}"
+        )
+    with pytest.raises(IntegrityError):
+        await conn.execute_query(
+            f"UPDATE service_request SET filled = -1 WHERE id = {booked['id']}"
+        )
+    await conn.execute_query(f"UPDATE service_request SET filled = seats WHERE id = {booked['id']}")
+
+
+async def test_postgresql_refuses_overlapping_slots_off_the_grid(api: Api) -> None:
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "sqlite":
+        pytest.skip("an exclusion constraint is PostgreSQL's (the unique slot index is on both)")
+    booked = await api.post("/requests", "staff", groceries())
+    offer = (await api.get("/offers", "volunteer_chen"))[0]
+    await api.post(f"/offers/{offer['id']}/accept", "volunteer_chen", expect=200)
+    rows = await conn.execute_query_dict(
+        "SELECT account_id, starts_at, offer_id FROM volunteer_slot "
+        f"WHERE offer_id = {offer['id']} ORDER BY starts_at LIMIT 1"
+    )
+    assert rows and booked["id"]
+    first = rows[0]
+    with pytest.raises(IntegrityError):  # two minutes into a booked slot, same person
+        await conn.execute_query(
+            "INSERT INTO volunteer_slot (account_id, starts_at, offer_id) VALUES ($1, $2, $3)",
+            [first["account_id"], first["starts_at"] + timedelta(minutes=2), first["offer_id"]],
+        )
