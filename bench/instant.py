@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.district import DAY, LINE_SKILLS, _volunteer
+from bench.machine import cpu_times, steal_share
 from core.domain.access import Principal
 from core.domain.commands import NewRequest, WindowIn
 from core.domain.enums import Role
@@ -118,25 +119,6 @@ async def _populate(n: int, rng: random.Random) -> tuple[int, list[int]]:
     )
     residents = await Resident.all().order_by("id").values_list("id", flat=True)
     return community.id, list(residents)
-
-
-def cpu_times() -> list[int]:
-    """The machine's CPU time counters (user, nice, system, idle, iowait, irq, softirq,
-    steal), in clock ticks, or [] where /proc/stat does not exist."""
-    try:
-        with open("/proc/stat") as f:
-            return [int(x) for x in f.readline().split()[1:9]]
-    except OSError:
-        return []
-
-
-def steal_share(before: list[int], after: list[int]) -> float | None:
-    """Share of the machine's CPU time the hypervisor took for other guests in between
-    (a figure measured while it is high is the neighbours' as much as ours)."""
-    if not before or not after:
-        return None
-    spent = [b - a for a, b in zip(before, after, strict=True)]
-    return round(spent[7] / max(sum(spent), 1), 3)
 
 
 async def _run(volunteers: int, bookings: int, db: Path) -> dict[str, Any]:

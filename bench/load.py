@@ -27,6 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.machine import cpu_times, steal_share
+
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -65,6 +67,7 @@ def serving(command: list[str], env: dict[str, str], probe: str) -> Iterator[Non
 
 
 def load(base: str, scenario: str, seconds: float, concurrency: int) -> dict[str, Any]:
+    before = cpu_times()
     done = subprocess.run(
         [
             sys.executable,
@@ -81,7 +84,9 @@ def load(base: str, scenario: str, seconds: float, concurrency: int) -> dict[str
         text=True,
         check=True,
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["cpu_steal"] = steal_share(before, cpu_times())
+    return result
 
 
 def configuration(
@@ -196,12 +201,12 @@ def main() -> None:
     lines = [
         f"# Load benchmark ({report['when']}, {report['machine']}, {args.concurrency} clients)",
         "",
-        "| configuration | scenario | requests/s | p50 ms | p99 ms | errors |",
-        "|---|---|---|---|---|---|",
+        "| configuration | scenario | requests/s | p50 ms | p99 ms | errors | CPU steal |",
+        "|---|---|---|---|---|---|---|",
     ]
     lines += [
         f"| {r['config']} | {r['scenario']} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} "
-        f"| {r['errors']} |"
+        f"| {r['errors']} | {r['cpu_steal']} |"
         for r in rows
     ]
     (RESULTS / "load.md").write_text("\n".join(lines) + "\n")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.district import District, generate
+from bench.machine import cpu_times, steal_share
 from core.domain.policy import Weights
 from core.domain.time import Interval
 from core.matching import Candidate, Need, score_parts
@@ -280,7 +281,6 @@ def main() -> None:
         "python": sys.version.split()[0],
     }
     print(f"district week: {compounds} compounds, {requests} requests ...", flush=True)
-    from bench.instant import cpu_times, steal_share
 
     before = cpu_times()
     report["district"] = district_week(compounds, requests, args.workers, args.budget_seconds)
