@@ -121,11 +121,11 @@ async def _populate(n: int, rng: random.Random) -> tuple[int, list[int]]:
     return community.id, list(residents)
 
 
-async def _run(volunteers: int, bookings: int, db: Path) -> dict[str, Any]:
+async def _run(volunteers: int, bookings: int, url: str) -> dict[str, Any]:
     rng = random.Random(3)
     clock = {"now": NOW}
     services = Services(build_plugin_host(load_entry_points=False), clock=lambda: clock["now"])
-    async with open_database(f"sqlite://{db}", apps=services.host.storage_apps):
+    async with open_database(url, apps=services.host.storage_apps):
         community_id, residents = await _populate(volunteers, rng)
         staff = Principal(account_id=1, name="bench", roles={community_id: {Role.STAFF}})
         # The matching step alone: from the stored request to its offer (inside the call).
@@ -189,7 +189,7 @@ async def _run(volunteers: int, bookings: int, db: Path) -> dict[str, Any]:
         "matching_p50_ms": _pct(matching, 50),
         "matching_p99_ms": _pct(matching, 99),
         "cpu_steal": steal,
-        "database": "SQLite file",
+        "database": "SQLite file" if url.startswith("sqlite") else "PostgreSQL",
     }
 
 
@@ -198,14 +198,23 @@ def _pct(values: list[float], p: int) -> float:
     return round(ordered[max(0, int(len(ordered) * p / 100) - 1)], 1)
 
 
-def measure(volunteers: int = 5000, bookings: int = 300) -> dict[str, Any]:
+def measure(
+    volunteers: int = 5000, bookings: int = 300, database_url: str | None = None
+) -> dict[str, Any]:
+    """On a fresh SQLite file, or on ``database_url`` (an empty database: the benchmark
+    migrates and fills it)."""
+    if database_url is not None:
+        return asyncio.run(_run(volunteers, bookings, database_url))
     with tempfile.TemporaryDirectory() as tmp:
-        return asyncio.run(_run(volunteers, bookings, Path(tmp) / "bench.sqlite3"))
+        return asyncio.run(_run(volunteers, bookings, f"sqlite://{Path(tmp) / 'bench.sqlite3'}"))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="instant matching benchmark")
     parser.add_argument("--volunteers", type=int, default=5000)
     parser.add_argument("--bookings", type=int, default=300)
+    parser.add_argument(
+        "--database-url", help="an empty database to use instead of a fresh SQLite file"
+    )
     args = parser.parse_args()
-    print(json.dumps(measure(args.volunteers, args.bookings), indent=2))
+    print(json.dumps(measure(args.volunteers, args.bookings, args.database_url), indent=2))
