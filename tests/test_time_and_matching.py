@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +12,7 @@ from core.domain.time import (
     expand_weekly,
     is_slot_aligned,
     merge,
+    recurring_days,
     slot_starts,
     subtract,
     week_start,
@@ -194,3 +195,17 @@ def test_reliability_record_fades_by_half_every_sixty_days() -> None:
     assert reliability(10 * year, 10 * year, 10 * year, 0, scale) < reliability(
         2 * _weight(now), 2 * _weight(now), 2 * _weight(now), 0, scale
     )
+
+
+def test_recurring_days_by_local_date() -> None:
+    # Mondays and Wednesdays of 2026-11-23..2026-12-06, without 11-25, with Saturday 11-28
+    # (a make-up day) and not 12-20 (outside the range).
+    got = recurring_days(
+        [2, 0, 0],
+        date(2026, 11, 23),
+        date(2026, 12, 6),
+        skip=[date(2026, 11, 25)],
+        extra=[date(2026, 11, 28), date(2026, 12, 20)],
+    )
+    assert got == [date(2026, 11, 23), date(2026, 11, 28), date(2026, 11, 30), date(2026, 12, 2)]
+    assert recurring_days([0], date(2026, 12, 6), date(2026, 11, 23)) == []

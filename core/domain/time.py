@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
-from dateutil.rrule import WEEKLY, rrule
+from dateutil.rrule import WEEKLY, rrule, rruleset
 
 SLOT = timedelta(minutes=5)
 
@@ -119,6 +119,37 @@ def expand_weekly(
             if iv.overlaps(span):
                 out.append(iv)
     return merge(out)
+
+
+def recurring_days(
+    weekdays: Iterable[int],
+    lo: date,
+    hi: date,
+    *,
+    skip: Iterable[date] = (),
+    extra: Iterable[date] = (),
+) -> list[date]:
+    """The dates in [lo, hi] (inclusive) falling on ``weekdays`` (0 is Monday), without
+    ``skip`` and with those of ``extra`` inside the range, in order: a dateutil
+    ``rruleset`` (the weekly rule, excluded dates, added dates). For what recurs by local
+    date: class sessions over a school term, patrol shifts."""
+    if hi < lo:
+        return []
+    days = rruleset()
+    days.rrule(
+        rrule(
+            WEEKLY,
+            byweekday=sorted(set(weekdays)),
+            dtstart=datetime.combine(lo, time(0)),
+            until=datetime.combine(hi, time(0)),
+        )
+    )
+    for d in skip:
+        days.exdate(datetime.combine(d, time(0)))
+    for d in extra:
+        if lo <= d <= hi:
+            days.rdate(datetime.combine(d, time(0)))
+    return [d.date() for d in days]
 
 
 def minute_of_day(moment: time) -> int:

@@ -445,22 +445,13 @@ class BookingService:
                 raise Conflict(f"request {request.id} is {request.status}; it cannot change now")
             request = await store.get_request(request.id)
             full = request.filled >= request.seats
-            for other in await store.offers_of_request(request.id, {OfferStatus.OFFERED}):
-                if (full or other.seat >= count) and await store.transition_offer(
-                    other.id, OfferStatus.OFFERED, OfferStatus.CANCELLED
-                ):
-                    await notices.cancel_for_offer(other.id)
-                    events.append(
-                        await store.record_event(
-                            request,
-                            EventKind.WITHDRAWN,
-                            now,
-                            actor_id=actor,
-                            offer_id=other.id,
-                            volunteer_account_id=other.volunteer.membership.account.id,
-                            note="the work needs fewer volunteers now",
-                        )
-                    )
+            events += await self._withdraw_open(
+                request,
+                now,
+                "the work needs fewer volunteers now",
+                actor_id=actor,
+                spare=lambda other: not full and other.seat < count,
+            )
             before = request.status
             if full:
                 if await store.set_status(
@@ -578,6 +569,38 @@ class BookingService:
             priority=request.priority,
             credentials=frozenset(request.required_credentials),
         )
+
+    async def _withdraw_open(
+        self,
+        request: ServiceRequest,
+        now: datetime,
+        note: str,
+        *,
+        spare: Callable[[Offer], bool],
+        actor_id: int | None = None,
+    ) -> list[RequestEvent]:
+        """Withdraw the request's offers still waiting for an answer, but those ``spare``
+        keeps: each is cancelled, its reminders dropped, and the history says why. Inside
+        the caller's transaction."""
+        events = []
+        for other in await store.offers_of_request(request.id, {OfferStatus.OFFERED}):
+            if spare(other) or not await store.transition_offer(
+                other.id, OfferStatus.OFFERED, OfferStatus.CANCELLED
+            ):
+                continue
+            await notices.cancel_for_offer(other.id)
+            events.append(
+                await store.record_event(
+                    request,
+                    EventKind.WITHDRAWN,
+                    now,
+                    actor_id=actor_id,
+                    offer_id=other.id,
+                    volunteer_account_id=other.volunteer.membership.account.id,
+                    note=note,
+                )
+            )
+        return events
 
     async def _pool(self, request: ServiceRequest) -> tuple[list[int], dict[int, ZoneInfo]]:
         """The request's compound and its alliance partners, with their time zones."""
@@ -920,23 +943,13 @@ class BookingService:
                         actor_id=who.account_id,
                     )
                 )
-            for other in await store.offers_of_request(request.id, {OfferStatus.OFFERED}):
-                if not full and other.seat != offer.seat:
-                    continue  # other seats still need their volunteers
-                if await store.transition_offer(
-                    other.id, OfferStatus.OFFERED, OfferStatus.CANCELLED
-                ):
-                    await notices.cancel_for_offer(other.id)
-                    events.append(
-                        await store.record_event(
-                            request,
-                            EventKind.WITHDRAWN,
-                            now,
-                            offer_id=other.id,
-                            volunteer_account_id=other.volunteer.membership.account.id,
-                            note="every seat is taken" if full else "someone else took this seat",
-                        )
-                    )
+            events += await self._withdraw_open(
+                request,
+                now,
+                "every seat is taken" if full else "someone else took this seat",
+                # other seats still need their volunteers
+                spare=lambda other: not full and other.seat != offer.seat,
+            )
         await self.s.host.emit(events)
         accepted = await store.get_offer(offer.id)
         record = store.offer_record(accepted, reveal=True)

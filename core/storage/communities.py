@@ -70,6 +70,8 @@ async def community_record(community: Community) -> CommunityRecord:
 
 
 async def building(community_id: int, name: str | None, field: str) -> Building | None:
+    """The compound's building of that name (None for no name); a 422 naming ``field`` when
+    there is none."""
     if name is None:
         return None
     found = await Building.get_or_none(community_id=community_id, name=name)
@@ -79,12 +81,8 @@ async def building(community_id: int, name: str | None, field: str) -> Building 
 
 
 async def building_id(community_id: int, name: str | None, field: str) -> int | None:
-    if name is None:
-        return None
-    found = await Building.get_or_none(community_id=community_id, name=name)
-    if found is None:
-        raise InvalidInput.field(field, f"no building {name!r} in community {community_id}")
-    return found.id
+    found = await building(community_id, name, field)
+    return found.id if found else None
 
 
 async def line_config(community_id: int, line: str) -> CommunityServiceLine | None:

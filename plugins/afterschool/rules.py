@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
-from dateutil.rrule import WEEKLY, rrule, rruleset
-
+from core.domain.time import recurring_days
 from plugins.afterschool.schemas import CalendarIn, Collector, Holiday
 
 
@@ -26,37 +25,25 @@ def school_days(
 
     A term class (the four-thirty class) meets on its weekdays within the term, except on
     holidays, plus on make-up school days. A holiday class meets on its weekdays between its
-    own dates, ignoring the term. Built with a dateutil ``rruleset``: the weekly rule, the
-    holidays as excluded dates, the make-up days as extra dates.
+    own dates, ignoring the term. The holidays are excluded dates, the make-up days added
+    ones (``core.domain.time.recurring_days``).
     """
     lo, hi = start, end
     if class_start is not None:
         lo = max(lo, class_start)
     if class_end is not None:
         hi = min(hi, class_end)
-    if kind != "holiday":
-        if calendar is None:
-            return []
-        lo, hi = max(lo, calendar.term_start), min(hi, calendar.term_end)
-    if hi < lo:
+    if kind == "holiday":
+        return recurring_days(weekdays, lo, hi)
+    if calendar is None:
         return []
-    days = rruleset()
-    days.rrule(
-        rrule(
-            WEEKLY,
-            byweekday=sorted(set(weekdays)),
-            dtstart=datetime.combine(lo, time(0)),
-            until=datetime.combine(hi, time(0)),
-        )
-    )
-    if kind != "holiday" and calendar is not None:
-        for holiday in calendar.holidays:
-            for offset in range((holiday.end - holiday.start).days + 1):
-                days.exdate(datetime.combine(holiday.start + timedelta(days=offset), time(0)))
-        for extra in calendar.makeup_days:
-            if lo <= extra <= hi:
-                days.rdate(datetime.combine(extra, time(0)))
-    return [d.date() for d in days]
+    lo, hi = max(lo, calendar.term_start), min(hi, calendar.term_end)
+    closed = [
+        holiday.start + timedelta(days=offset)
+        for holiday in calendar.holidays
+        for offset in range((holiday.end - holiday.start).days + 1)
+    ]
+    return recurring_days(weekdays, lo, hi, skip=closed, extra=calendar.makeup_days)
 
 
 def tutors_needed(children: int, per_tutor: int) -> int:
