@@ -34,7 +34,7 @@ from core.matching import Candidate, Need, Ranked, ineligibility
 from core.plugins.line import RequestDraft, ResidentInfo, StoredRequest
 from core.services.people import aware
 from core.storage import bookings as store
-from core.storage import communities, ledger, notices, people
+from core.storage import communities, ledger, listing, notices, people
 from core.storage.database import transaction
 from core.storage.models import Building, Community, Offer, Resident, ServiceRequest
 from core.storage.shortlist import Shortlist, shortlist
@@ -312,23 +312,19 @@ class BookingService:
     ) -> list[RequestRecord]:
         limit = max(1, min(limit, MAX_PAGE))
         if community_id is not None and who.is_staff(community_id):
-            rows = await store.list_requests(
+            return await listing.requests(
                 community_id=community_id, statuses=statuses, limit=limit, offset=offset
             )
-        elif community_id is None and who.is_admin:
-            rows = await store.list_requests(statuses=statuses, limit=limit, offset=offset)
-        else:  # what a resident filed or was served
-            rows = await store.list_requests(
-                account_id=who.account_id,
-                community_id=community_id,
-                statuses=statuses,
-                limit=limit,
-                offset=offset,
-            )
-        holders = await store.holders_of([r.id for r in rows])  # one read, not one per row
-        return [
-            await store.request_record(r, with_history=False, holders=holders[r.id]) for r in rows
-        ]
+        if community_id is None and who.is_admin:
+            return await listing.requests(statuses=statuses, limit=limit, offset=offset)
+        # what a resident filed or was served
+        return await listing.requests(
+            account_id=who.account_id,
+            community_id=community_id,
+            statuses=statuses,
+            limit=limit,
+            offset=offset,
+        )
 
     async def require_can_see(self, who: Principal, request: ServiceRequest) -> None:
         if (
@@ -879,18 +875,16 @@ class BookingService:
     ) -> list[OfferRecord]:
         limit = max(1, min(limit, MAX_PAGE))
         if community_id is not None and who.is_staff(community_id):
-            rows = await store.list_offers(
+            return await listing.offers(
                 community_id=community_id, statuses=statuses, limit=limit, offset=offset
             )
-        else:
-            rows = await store.list_offers(
-                account_id=who.account_id,
-                community_id=community_id,
-                statuses=statuses,
-                limit=limit,
-                offset=offset,
-            )
-        return [store.offer_record(o) for o in rows]
+        return await listing.offers(
+            account_id=who.account_id,
+            community_id=community_id,
+            statuses=statuses,
+            limit=limit,
+            offset=offset,
+        )
 
     async def accept(self, who: Principal, offer_id: int) -> OfferRecord:
         """Take the offered seat. In one transaction, each step a conditional write whose

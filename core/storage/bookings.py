@@ -9,7 +9,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q, Subquery
+from tortoise.expressions import F
 
 from core.domain.enums import EventKind, OfferStatus, RequestStatus
 from core.domain.errors import Conflict, NotFound
@@ -28,7 +28,6 @@ from core.storage.models import (
     BatchRun,
     Offer,
     RequestHistory,
-    Resident,
     RevealLog,
     SchedulerLease,
     ServiceRequest,
@@ -321,66 +320,6 @@ async def accepted_offers_of_account(
     )
 
 
-async def list_requests(
-    *,
-    community_id: int | None = None,
-    account_id: int | None = None,
-    statuses: list[RequestStatus] | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[ServiceRequest]:
-    query = ServiceRequest.all()
-    if community_id is not None:
-        query = query.filter(community_id=community_id)
-    if account_id is not None:
-        # Both sides on this table's own columns, so each can use its index.
-        query = query.filter(
-            Q(filed_by_id=account_id)
-            | Q(
-                resident_id__in=Subquery(
-                    Resident.filter(membership__account_id=account_id).values("id")
-                )
-            )
-        )
-    if statuses:
-        query = query.filter(status__in=statuses)
-    return (
-        await query.order_by("-priority", "starts_at", "id")
-        .offset(offset)
-        .limit(limit)
-        .select_related(*REQUEST_RELATED)
-    )
-
-
-async def list_offers(
-    *,
-    account_id: int | None = None,
-    community_id: int | None = None,
-    statuses: list[OfferStatus] | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[Offer]:
-    query = Offer.all()
-    if account_id is not None:
-        query = query.filter(
-            volunteer_id__in=Subquery(
-                Volunteer.filter(membership__account_id=account_id).values("id")
-            )
-        )
-    if community_id is not None:
-        query = query.filter(request__community_id=community_id)
-    if statuses:
-        query = query.filter(status__in=statuses)
-    return (
-        await query.order_by("-request__priority", "request__starts_at", "id")
-        .offset(offset)
-        .limit(limit)
-        .select_related(
-            "volunteer__membership__account", *(f"request__{r}" for r in REQUEST_RELATED)
-        )
-    )
-
-
 # -- records --------------------------------------------------------------------------------
 
 
@@ -391,21 +330,6 @@ def window_of(request: ServiceRequest) -> Interval:
 def _local_window(request: ServiceRequest) -> Window:
     zone = ZoneInfo(request.community.timezone)
     return Window(start=request.starts_at.astimezone(zone), end=request.ends_at.astimezone(zone))
-
-
-async def holders_of(request_ids: list[int]) -> dict[int, list[Offer]]:
-    """Accepted and done offers of many requests in one read (for lists)."""
-    out: dict[int, list[Offer]] = {rid: [] for rid in request_ids}
-    for offer in (
-        await Offer.filter(
-            request_id__in=request_ids or [0],
-            status__in=[OfferStatus.ACCEPTED, OfferStatus.COMPLETED],
-        )
-        .order_by("id")
-        .select_related("volunteer__membership__account")
-    ):
-        out[offer.request_id].append(offer)
-    return out
 
 
 async def request_record(

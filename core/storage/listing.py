@@ -1,0 +1,262 @@
+"""Pages of requests and offers, read with plain SQL straight into records.
+
+A page of twenty offers through the ORM built two hundred model objects (each offer with
+its request, compound, building, volunteer, membership and account) to fill twenty records;
+at load that, not the database, set the pace of ``GET /requests`` and ``GET /offers``. Here
+one query reads the columns the records show, joined, and a second the page's volunteers
+holding seats. The records are the ones :func:`core.storage.bookings.request_record` and
+``offer_record`` build for a single request or offer (lists carry no history and reveal no
+door or phone); ``tests/test_listing.py`` holds the two to the same answer.
+
+Filters and order are the ORM versions': a resident sees what they filed or what serves
+them; a volunteer sees the offers made to them; staff see one compound; most urgent first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from core.domain.enums import OfferStatus, RequestStatus
+from core.domain.records import (
+    AssignmentRecord,
+    OfferedJob,
+    OfferRecord,
+    Place,
+    RequestRecord,
+    Window,
+)
+from core.storage.raw import Raw, as_datetime, ints
+
+_REQUEST = (
+    "r.id, r.community_id, r.line, r.service, r.details, r.starts_at, r.ends_at, b.name, "
+    "r.unit, r.room, r.resident_id, ra.name, r.filed_by_id, r.status, r.seats, r.filled, "
+    "r.priority, r.required_skills, r.seat_skills, r.required_credentials, r.urgent, "
+    "r.declines, r.notes, r.created_at, c.timezone"
+)
+_REQUEST_FROM = (
+    "service_request r JOIN community c ON c.id = r.community_id "
+    "LEFT JOIN building b ON b.id = r.building_id "
+    "LEFT JOIN resident res ON res.id = r.resident_id "
+    "LEFT JOIN membership rm ON rm.id = res.membership_id "
+    "LEFT JOIN account ra ON ra.id = rm.account_id"
+)
+_OFFER = (
+    "o.id, o.status, o.volunteer_id, va.id, va.name, o.score, o.score_breakdown, "
+    "o.offered_at, o.expires_at, o.responded_at, o.decline_reason, o.completed_at, "
+    "o.minutes, o.seat, o.broadcast, o.batch_run_id, "
+    "r.id, r.community_id, r.line, r.service, r.details, r.starts_at, r.ends_at, b.name, "
+    "r.priority, r.notes, c.timezone"
+)
+_OFFER_FROM = (
+    "offer o JOIN service_request r ON r.id = o.request_id "
+    "JOIN community c ON c.id = r.community_id "
+    "LEFT JOIN building b ON b.id = r.building_id "
+    "JOIN volunteer v ON v.id = o.volunteer_id "
+    "JOIN membership vm ON vm.id = v.membership_id "
+    "JOIN account va ON va.id = vm.account_id"
+)
+_HOLDING = (OfferStatus.ACCEPTED.value, OfferStatus.COMPLETED.value)
+
+_zones: dict[str, ZoneInfo] = {}
+
+
+def _zone(key: str) -> ZoneInfo:
+    zone = _zones.get(key)
+    if zone is None:
+        zone = _zones[key] = ZoneInfo(key)
+    return zone
+
+
+def _json(value: Any) -> Any:
+    """A JSON column: text on SQLite (and from asyncpg without a codec), decoded otherwise."""
+    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+
+
+class _Where:
+    """``WHERE`` conditions with their bound parameters, numbered (``?N`` on SQLite, ``$N``
+    on PostgreSQL) so one value may be used twice."""
+
+    def __init__(self, raw: Raw) -> None:
+        self.raw = raw
+        self.parts: list[str] = []
+        self.params: list[Any] = []
+
+    def bind(self, value: Any) -> str:
+        self.params.append(value)
+        n = len(self.params)
+        return f"?{n}" if self.raw.sqlite else f"${n}"
+
+    def add(self, sql: str) -> None:
+        self.parts.append(sql)
+
+    def sql(self) -> str:
+        return f" WHERE {' AND '.join(self.parts)}" if self.parts else ""
+
+    def page(self, limit: int, offset: int) -> str:
+        return f" LIMIT {self.bind(limit)} OFFSET {self.bind(offset)}"
+
+
+async def requests(
+    *,
+    community_id: int | None = None,
+    account_id: int | None = None,
+    statuses: Sequence[RequestStatus] | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[RequestRecord]:
+    """A page of requests, most urgent first, each with the volunteers holding its seats."""
+    raw = Raw()
+    where = _Where(raw)
+    if community_id is not None:
+        where.add(f"r.community_id = {where.bind(community_id)}")
+    if account_id is not None:
+        # Both sides on this table's own columns, so each can use its index.
+        who = where.bind(account_id)
+        where.add(
+            f"(r.filed_by_id = {who} OR r.resident_id IN (SELECT x.id FROM resident x "
+            f"JOIN membership xm ON xm.id = x.membership_id WHERE xm.account_id = {who}))"
+        )
+    if statuses:
+        where.add(f"r.status IN ({', '.join(where.bind(s.value) for s in statuses)})")
+    rows = await raw.rows(
+        f"SELECT {_REQUEST} FROM {_REQUEST_FROM}{where.sql()} "
+        f"ORDER BY r.priority DESC, r.starts_at, r.id{where.page(limit, offset)}",
+        where.params,
+    )
+    holders = await _holders([int(row[0]) for row in rows], raw)
+    return [_request(row, holders.get(int(row[0]), [])) for row in rows]
+
+
+async def _holders(request_ids: list[int], raw: Raw) -> dict[int, list[AssignmentRecord]]:
+    """The accepted and done offers of a page of requests, in the order they were made."""
+    out: dict[int, list[AssignmentRecord]] = {}
+    if not request_ids:
+        return out
+    marks = ", ".join(raw.param(i) for i in (1, 2))
+    for rid, oid, vid, aid, name, party, status in await raw.rows(
+        "SELECT o.request_id, o.id, o.volunteer_id, va.id, va.name, v.party_member, o.status "
+        "FROM offer o JOIN volunteer v ON v.id = o.volunteer_id "
+        "JOIN membership vm ON vm.id = v.membership_id JOIN account va ON va.id = vm.account_id "
+        f"WHERE o.request_id IN ({ints(request_ids)}) AND o.status IN ({marks}) ORDER BY o.id",
+        _HOLDING,
+    ):
+        out.setdefault(int(rid), []).append(
+            AssignmentRecord(
+                offer_id=int(oid),
+                volunteer_id=int(vid),
+                volunteer_account_id=int(aid),
+                volunteer_name=name,
+                party_member=bool(party),
+                status=OfferStatus(status),
+            )
+        )
+    return out
+
+
+def _request(row: Sequence[Any], assignments: list[AssignmentRecord]) -> RequestRecord:
+    (
+        rid, cid, line, service, details, starts, ends, building, unit, room, resident_id,
+        resident_name, filed_by, status, seats, filled, priority, skills, seat_skills,
+        credentials, urgent, declines, notes, created, timezone,
+    ) = row  # fmt: skip
+    zone = _zone(timezone)
+    required = list(_json(skills) or [])
+    return RequestRecord(
+        id=int(rid),
+        community_id=int(cid),
+        line=line,
+        service=service,
+        details=_json(details) or {},
+        window=Window(
+            start=as_datetime(starts).astimezone(zone), end=as_datetime(ends).astimezone(zone)
+        ),
+        place=Place(building=building, unit=unit, room=room),
+        resident_id=int(resident_id) if resident_id is not None else None,
+        resident_name=resident_name,
+        filed_by_account_id=int(filed_by),
+        status=RequestStatus(status),
+        seats=int(seats),
+        filled=int(filled),
+        priority=int(priority),
+        required_skills=required,
+        seat_skills=[list(x) for x in _json(seat_skills) or []] or [required] * int(seats),
+        required_credentials=list(_json(credentials) or []),
+        urgent=bool(urgent),
+        declines=int(declines),
+        notes=notes,
+        created_at=as_datetime(created).astimezone(zone),
+        assignments=assignments,
+    )
+
+
+async def offers(
+    *,
+    account_id: int | None = None,
+    community_id: int | None = None,
+    statuses: Sequence[OfferStatus] | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[OfferRecord]:
+    """A page of offers, their jobs most urgent first; no door, name or phone in them."""
+    raw = Raw()
+    where = _Where(raw)
+    if account_id is not None:
+        where.add(
+            "o.volunteer_id IN (SELECT xv.id FROM volunteer xv JOIN membership xm "
+            f"ON xm.id = xv.membership_id WHERE xm.account_id = {where.bind(account_id)})"
+        )
+    if community_id is not None:
+        where.add(f"r.community_id = {where.bind(community_id)}")
+    if statuses:
+        where.add(f"o.status IN ({', '.join(where.bind(s.value) for s in statuses)})")
+    rows = await raw.rows(
+        f"SELECT {_OFFER} FROM {_OFFER_FROM}{where.sql()} "
+        f"ORDER BY r.priority DESC, r.starts_at, o.id{where.page(limit, offset)}",
+        where.params,
+    )
+    return [_offer(row) for row in rows]
+
+
+def _offer(row: Sequence[Any]) -> OfferRecord:
+    (
+        oid, status, vid, aid, name, score, breakdown, offered, expires, responded, reason,
+        completed, minutes, seat, broadcast, batch_run_id,
+        rid, cid, line, service, details, starts, ends, building, priority, notes, timezone,
+    ) = row  # fmt: skip
+    zone = _zone(timezone)
+    return OfferRecord(
+        id=int(oid),
+        status=OfferStatus(status),
+        volunteer_id=int(vid),
+        volunteer_account_id=int(aid),
+        volunteer_name=name,
+        score=float(score),
+        score_breakdown=_json(breakdown) or {},
+        offered_at=as_datetime(offered).astimezone(zone),
+        expires_at=as_datetime(expires).astimezone(zone),
+        responded_at=as_datetime(responded).astimezone(zone) if responded is not None else None,
+        decline_reason=reason,
+        completed_at=as_datetime(completed).astimezone(zone) if completed is not None else None,
+        minutes=int(minutes) if minutes is not None else None,
+        seat=int(seat),
+        broadcast=bool(broadcast),
+        batch_run_id=int(batch_run_id) if batch_run_id is not None else None,
+        job=OfferedJob(
+            request_id=int(rid),
+            community_id=int(cid),
+            line=line,
+            service=service,
+            details=_json(details) or {},
+            window=Window(
+                start=as_datetime(starts).astimezone(zone),
+                end=as_datetime(ends).astimezone(zone),
+            ),
+            building=building,
+            priority=int(priority),
+            notes=notes,
+        ),
+    )

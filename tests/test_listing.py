@@ -1,0 +1,111 @@
+"""Pages of requests and offers (``core.storage.listing``, plain SQL into records) against
+the single-record path through the ORM, on a compound with history: every page holds what
+the filters allow, in the documented order, and each row equals the record a single read
+builds (without history; no door or phone in offers). Runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+
+from core.domain.access import Principal
+from core.domain.commands import Cancel, Decline
+from core.domain.enums import OfferStatus, RequestStatus, Role
+from core.storage import bookings as store
+from core.storage.models import Offer, ServiceRequest, Volunteer
+from tests.support import Api
+from tests.test_shortlist import _history, _populate
+
+STAFF = Principal(account_id=0, name="staff", roles={1: frozenset({Role.STAFF})})
+
+
+async def _expected_requests(query: object) -> list[object]:
+    rows = await query  # type: ignore[misc]
+    rows.sort(key=lambda r: (-r.priority, r.starts_at, r.id))
+    return [
+        await store.request_record(await store.get_request(r.id), with_history=False) for r in rows
+    ]
+
+
+async def _expected_offers(query: object) -> list[object]:
+    rows = await query  # type: ignore[misc]
+    rows.sort(key=lambda o: (-o.request.priority, o.request.starts_at, o.id))
+    return [store.offer_record(await store.get_offer(o.id)) for o in rows]
+
+
+async def test_pages_equal_single_reads(api: Api) -> None:
+    rng = random.Random(11)
+    principals = await _populate(api, rng, count=40)
+    await _history(api, rng, principals)
+    await Volunteer.filter(id__in=list(principals)[::2]).update(party_member=True)
+    services = api.app.state.services
+    staff = await services.accounts.authenticate(api.tokens["staff"])
+    # More variety: declined offers (a reason, an answer time) and cancelled requests.
+    for offer in await Offer.filter(status=OfferStatus.OFFERED).limit(6):
+        if offer.volunteer_id in principals:
+            await services.bookings.decline(
+                principals[offer.volunteer_id], offer.id, Decline(reason="away that day")
+            )
+    for request in await ServiceRequest.filter(status=RequestStatus.PENDING).limit(3):
+        await services.bookings.cancel(staff, request.id, Cancel(reason="not needed"))
+    statuses = {r.status for r in await ServiceRequest.all()}
+    assert {RequestStatus.CANCELLED, RequestStatus.COMPLETED} <= statuses
+
+    # Staff: a compound's requests, all of them and by status.
+    everything = await services.bookings.requests(
+        staff, community_id=1, statuses=None, limit=500, offset=0
+    )
+    assert everything == await _expected_requests(ServiceRequest.filter(community_id=1))
+    held = [a for r in everything for a in r.assignments]
+    assert {a.party_member for a in held} == {True, False}
+    picked = [RequestStatus.ASSIGNED, RequestStatus.CANCELLED]
+    assert await services.bookings.requests(
+        staff, community_id=1, statuses=picked, limit=500, offset=0
+    ) == await _expected_requests(ServiceRequest.filter(community_id=1, status__in=picked))
+    # Pages are slices of the whole, in the same order.
+    pages = [
+        await services.bookings.requests(
+            staff, community_id=1, statuses=None, limit=7, offset=offset
+        )
+        for offset in range(0, len(everything), 7)
+    ]
+    assert [r for page in pages for r in page] == everything
+
+    # A resident: what they filed or what serves them (staff filed all of these).
+    resident = await services.accounts.authenticate(api.tokens["resident"])
+    mine = await services.bookings.requests(
+        resident, community_id=None, statuses=None, limit=500, offset=0
+    )
+    assert mine and mine == await _expected_requests(
+        ServiceRequest.filter(resident__membership__account_id=resident.account_id)
+    )
+    # Staff who filed them also see them as their own when no compound is named.
+    assert await services.bookings.requests(
+        staff, community_id=None, statuses=None, limit=500, offset=0
+    ) == await _expected_requests(ServiceRequest.filter(filed_by_id=staff.account_id))
+
+    # Volunteers: the offers made to them, with every status an offer can have.
+    seen: set[OfferStatus] = set()
+    for vid, who in list(principals.items())[:25]:
+        page = await services.bookings.offers(
+            who, community_id=None, statuses=None, limit=500, offset=0
+        )
+        assert page == await _expected_offers(
+            Offer.filter(volunteer_id=vid).select_related("request")
+        )
+        seen |= {o.status for o in page}
+        assert all(o.job.unit is None and o.job.resident_phone is None for o in page)
+    assert {OfferStatus.OFFERED, OfferStatus.ACCEPTED, OfferStatus.DECLINED} <= seen
+    # Staff: a compound's offers, filtered by status, and paged.
+    open_or_done = [OfferStatus.OFFERED, OfferStatus.COMPLETED]
+    offers = await services.bookings.offers(
+        staff, community_id=1, statuses=open_or_done, limit=500, offset=0
+    )
+    assert offers == await _expected_offers(
+        Offer.filter(request__community_id=1, status__in=open_or_done).select_related("request")
+    )
+    assert (
+        await services.bookings.offers(
+            staff, community_id=1, statuses=open_or_done, limit=5, offset=5
+        )
+        == offers[5:10]
+    )
