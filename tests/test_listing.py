@@ -1,17 +1,21 @@
-"""Pages of requests and offers (``core.storage.listing``, plain SQL into records) against
-the single-record path through the ORM, on a compound with history: every page holds what
-the filters allow, in the documented order, and each row equals the record a single read
-builds (without history; no door or phone in offers). Runs on SQLite and on PostgreSQL."""
+"""Pages of requests and offers and a request's history (``core.storage.listing``, plain
+SQL into records) against the ORM, on a compound with history: every page holds what the
+filters allow, in the documented order, and each row equals the record a single read builds
+(without history; no door or phone in offers); each history equals the ORM's reading of
+the same rows. Runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import random
+from zoneinfo import ZoneInfo
 
 from core.domain.access import Principal
 from core.domain.commands import Cancel, Decline
-from core.domain.enums import OfferStatus, RequestStatus, Role
+from core.domain.enums import EventKind, OfferStatus, RequestStatus, Role
+from core.domain.records import HistoryRecord
 from core.storage import bookings as store
-from core.storage.models import Offer, ServiceRequest, Volunteer
+from core.storage import listing
+from core.storage.models import Offer, RequestHistory, ServiceRequest, Volunteer
 from tests.support import Api
 from tests.test_shortlist import _history, _populate
 
@@ -30,6 +34,25 @@ async def _expected_offers(query: object) -> list[object]:
     rows = await query  # type: ignore[misc]
     rows.sort(key=lambda o: (-o.request.priority, o.request.starts_at, o.id))
     return [store.offer_record(await store.get_offer(o.id)) for o in rows]
+
+
+async def _orm_history(request_id: int, zone: ZoneInfo) -> list[HistoryRecord]:
+    return [
+        HistoryRecord(
+            at=h.at.astimezone(zone),
+            event=EventKind(h.event),
+            from_status=RequestStatus(h.from_status) if h.from_status else None,
+            to_status=RequestStatus(h.to_status) if h.to_status else None,
+            actor_account_id=h.actor.id if h.actor else None,
+            actor_name=h.actor.name if h.actor else None,
+            volunteer_account_id=h.volunteer_account_id,
+            offer_id=h.offer_id,
+            note=h.note,
+        )
+        for h in await RequestHistory.filter(request_id=request_id)
+        .order_by("id")
+        .select_related("actor")
+    ]
 
 
 async def test_pages_equal_single_reads(api: Api) -> None:
@@ -109,3 +132,12 @@ async def test_pages_equal_single_reads(api: Api) -> None:
         )
         == offers[5:10]
     )
+
+    # Each request's history, as every booking and single read answers it.
+    zone = ZoneInfo("Asia/Shanghai")
+    kinds: set[EventKind] = set()
+    for request in everything:
+        found = await listing.history(request.id, zone)
+        assert found == await _orm_history(request.id, zone)
+        kinds |= {h.event for h in found}
+    assert {EventKind.CREATED, EventKind.OFFERED, EventKind.ACCEPTED, EventKind.CANCELLED} <= kinds

@@ -262,7 +262,7 @@ class BookingService:
                 )
             )
             if instant:
-                events += await self._fill(request)
+                events += await self._fill(request, offers=[])  # none yet: it is new
         await self.s.host.emit(events)
         # The request as this transaction left it (status set in place by _fill): only its
         # history is read again. Nobody holds a seat yet: matching only made offers.
@@ -631,17 +631,23 @@ class BookingService:
         )
 
     async def _fill(
-        self, request: ServiceRequest, actor_id: int | None = None
+        self,
+        request: ServiceRequest,
+        actor_id: int | None = None,
+        *,
+        offers: list[tuple[int, int, OfferStatus]] | None = None,
     ) -> list[RequestEvent]:
         """Offer every open seat to the best remaining candidate (to the top N at once for an
         urgent request); if nobody is left and no offer is out, or the request was declined
         too often, it goes to the staff's unfilled queue. Runs inside the caller's
-        transaction, after its first write."""
+        transaction, after its first write. ``offers``: the request's offers as
+        ``store.offer_summary`` gives them, when the caller knows them already."""
         now = self.s.clock()
         policy = decode_settings(request.community.settings)
         events: list[RequestEvent] = []
         escalated = request.declines >= policy.escalate_after_declines
-        offers = await store.offer_summary(request.id)  # (volunteer, seat, status) each
+        if offers is None:
+            offers = await store.offer_summary(request.id)  # (volunteer, seat, status) each
         busy_seats = {seat for _, seat, status in offers if status in SEAT_HOLDING}
         open_seats = [] if escalated else [i for i in range(request.seats) if i not in busy_seats]
         pending = sum(1 for *_, status in offers if status == OfferStatus.OFFERED)

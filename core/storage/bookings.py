@@ -16,7 +16,6 @@ from core.domain.errors import Conflict, NotFound
 from core.domain.events import RequestEvent
 from core.domain.records import (
     AssignmentRecord,
-    HistoryRecord,
     OfferedJob,
     OfferRecord,
     Place,
@@ -24,10 +23,10 @@ from core.domain.records import (
     Window,
 )
 from core.domain.time import Interval, slot_starts, utcnow, week_start
+from core.storage import listing
 from core.storage.models import (
     BatchRun,
     Offer,
-    RequestHistory,
     RevealLog,
     SchedulerLease,
     ServiceRequest,
@@ -35,6 +34,7 @@ from core.storage.models import (
     VolunteerSlot,
     VolunteerWeekLoad,
 )
+from core.storage.raw import Raw
 
 REQUEST_RELATED = ("community", "building", "resident__membership__account")
 
@@ -63,16 +63,21 @@ async def record_event(
     note: str = "",
 ) -> RequestEvent:
     """Append to the request's history and return the event to deliver after commit."""
-    await RequestHistory.create(
-        request_id=request.id,
-        at=at,
-        event=kind,
-        from_status=from_status,
-        to_status=to_status,
-        actor_id=actor_id,
-        volunteer_account_id=volunteer_account_id,
-        offer_id=offer_id,
-        note=note[:300],
+    raw = Raw()
+    await raw.write(
+        "INSERT INTO request_history (request_id, at, event, from_status, to_status, actor_id, "
+        f"volunteer_account_id, offer_id, note) VALUES ({raw.params(9)})",
+        [
+            request.id,
+            raw.when(at),
+            str(kind),
+            from_status and str(from_status),
+            to_status and str(to_status),
+            actor_id,
+            volunteer_account_id,
+            offer_id,
+            note[:300],
+        ],
     )
     return RequestEvent(
         kind=kind,
@@ -90,7 +95,12 @@ async def record_event(
 
 async def set_status(request: ServiceRequest, frm: set[RequestStatus], to: RequestStatus) -> bool:
     """Move the request to ``to`` if it is still in one of ``frm``; False if it was not."""
-    changed = await ServiceRequest.filter(id=request.id, status__in=list(frm)).update(status=to)
+    raw = Raw()
+    changed = await raw.write(
+        f"UPDATE service_request SET status = {raw.param(1)} WHERE id = {raw.param(2)} "
+        f"AND status IN ({', '.join(raw.param(3 + i) for i in range(len(frm)))})",
+        [str(to), request.id, *sorted(map(str, frm))],
+    )
     if changed:
         request.status = to
     return bool(changed)
@@ -341,26 +351,7 @@ async def request_record(
         if holders is not None
         else await offers_of_request(request.id, {OfferStatus.ACCEPTED, OfferStatus.COMPLETED})
     )
-    history: list[HistoryRecord] = []
-    if with_history:
-        for h in (
-            await RequestHistory.filter(request_id=request.id)
-            .order_by("id")
-            .select_related("actor")
-        ):
-            history.append(
-                HistoryRecord(
-                    at=h.at.astimezone(zone),
-                    event=EventKind(h.event),
-                    from_status=RequestStatus(h.from_status) if h.from_status else None,
-                    to_status=RequestStatus(h.to_status) if h.to_status else None,
-                    actor_account_id=h.actor.id if h.actor else None,
-                    actor_name=h.actor.name if h.actor else None,
-                    volunteer_account_id=h.volunteer_account_id,
-                    offer_id=h.offer_id,
-                    note=h.note,
-                )
-            )
+    history = await listing.history(request.id, zone) if with_history else []
     account = request.resident.membership.account if request.resident else None
     return RequestRecord(
         id=request.id,

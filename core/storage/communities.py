@@ -15,6 +15,7 @@ from core.storage.models import (
     Community,
     CommunityServiceLine,
 )
+from core.storage.raw import Raw, columns, instance
 
 
 async def create_community(slug: str, name: str, timezone: str, buildings: list[str]) -> Community:
@@ -42,7 +43,13 @@ async def add_buildings(community_id: int, names: list[str], grid: str = "") -> 
 
 
 async def get_community(community_id: int) -> Community:
-    community = await Community.get_or_none(id=community_id)
+    # Read by nearly every call: hand-written, as building the ORM's query cost more.
+    raw = Raw()
+    rows = await raw.dicts(
+        f"SELECT {columns(Community, 'c')} FROM community c WHERE c.id = {raw.param(1)}",
+        [community_id],
+    )
+    community = instance(Community, rows[0], "c") if rows else None
     if community is None:
         raise NotFound(f"community {community_id} not found")
     return community
@@ -86,7 +93,13 @@ async def building_id(community_id: int, name: str | None, field: str) -> int | 
 
 
 async def line_config(community_id: int, line: str) -> CommunityServiceLine | None:
-    return await CommunityServiceLine.get_or_none(community_id=community_id, line=line)
+    raw = Raw()
+    rows = await raw.dicts(
+        f"SELECT {columns(CommunityServiceLine, 'l')} FROM community_service_line l "
+        f"WHERE l.community_id = {raw.param(1)} AND l.line = {raw.param(2)}",
+        [community_id, line],
+    )
+    return instance(CommunityServiceLine, rows[0], "l") if rows else None
 
 
 async def line_configs(community_id: int) -> dict[str, CommunityServiceLine]:
@@ -127,15 +140,14 @@ INVITED = "invited"
 
 async def pool_ids(community_id: int) -> list[int]:
     """The compound and every compound it shares an active alliance with."""
-    mine = await AllianceMember.filter(community_id=community_id, status=ACTIVE).values_list(
-        "alliance_id", flat=True
+    raw = Raw()
+    partners = await raw.rows(
+        "SELECT p.community_id FROM alliance_member m JOIN alliance_member p "
+        f"ON p.alliance_id = m.alliance_id AND p.status = {raw.param(1)} "
+        f"WHERE m.community_id = {raw.param(2)} AND m.status = {raw.param(1)}",
+        [ACTIVE, community_id],
     )
-    if not mine:
-        return [community_id]
-    partners = await AllianceMember.filter(alliance_id__in=list(mine), status=ACTIVE).values_list(
-        "community_id", flat=True
-    )
-    return sorted({community_id, *(int(c) for c in partners)})  # type: ignore[call-overload]
+    return sorted({community_id, *(int(c) for (c,) in partners)})
 
 
 async def create_alliance(name: str, founder: int, created_by: int) -> Alliance:

@@ -1,4 +1,5 @@
-"""Pages of requests and offers, read with plain SQL straight into records.
+"""Pages of requests and offers, and a request's history, read with plain SQL straight
+into records.
 
 A page of twenty offers through the ORM built two hundred model objects (each offer with
 its request, compound, building, volunteer, membership and account) to fill twenty records;
@@ -7,6 +8,9 @@ one query reads the columns the records show, joined, and a second the page's vo
 holding seats. The records are the ones :func:`core.storage.bookings.request_record` and
 ``offer_record`` build for a single request or offer (lists carry no history and reveal no
 door or phone); ``tests/test_listing.py`` holds the two to the same answer.
+
+A request's history (every booking answers with it) is read the same way: one join with
+the accounts that acted.
 
 Filters and order are the ORM versions': a resident sees what they filed or what serves
 them; a volunteer sees the offers made to them; staff see one compound; most urgent first.
@@ -20,9 +24,10 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from core.domain.enums import OfferStatus, RequestStatus
+from core.domain.enums import EventKind, OfferStatus, RequestStatus
 from core.domain.records import (
     AssignmentRecord,
+    HistoryRecord,
     OfferedJob,
     OfferRecord,
     Place,
@@ -77,8 +82,7 @@ def _json(value: Any) -> Any:
 
 
 class _Where:
-    """``WHERE`` conditions with their bound parameters, numbered (``?N`` on SQLite, ``$N``
-    on PostgreSQL) so one value may be used twice."""
+    """``WHERE`` conditions with their bound parameters."""
 
     def __init__(self, raw: Raw) -> None:
         self.raw = raw
@@ -87,8 +91,7 @@ class _Where:
 
     def bind(self, value: Any) -> str:
         self.params.append(value)
-        n = len(self.params)
-        return f"?{n}" if self.raw.sqlite else f"${n}"
+        return self.raw.param(len(self.params))
 
     def add(self, sql: str) -> None:
         self.parts.append(sql)
@@ -260,3 +263,28 @@ def _offer(row: Sequence[Any]) -> OfferRecord:
             notes=notes,
         ),
     )
+
+
+async def history(request_id: int, zone: ZoneInfo) -> list[HistoryRecord]:
+    """A request's history, oldest first, with the name of whoever acted."""
+    raw = Raw()
+    return [
+        HistoryRecord(
+            at=as_datetime(at).astimezone(zone),
+            event=EventKind(event),
+            from_status=RequestStatus(frm) if frm else None,
+            to_status=RequestStatus(to) if to else None,
+            actor_account_id=int(actor) if actor is not None else None,
+            actor_name=actor_name,
+            volunteer_account_id=int(vaid) if vaid is not None else None,
+            offer_id=int(offer_id) if offer_id is not None else None,
+            note=note,
+        )
+        for at, event, frm, to, actor, actor_name, vaid, offer_id, note in await raw.rows(
+            "SELECT h.at, h.event, h.from_status, h.to_status, h.actor_id, a.name, "
+            "h.volunteer_account_id, h.offer_id, h.note FROM request_history h "
+            f"LEFT JOIN account a ON a.id = h.actor_id WHERE h.request_id = {raw.param(1)} "
+            "ORDER BY h.id",
+            [request_id],
+        )
+    ]

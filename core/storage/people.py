@@ -28,14 +28,18 @@ from core.domain.time import (
 )
 from core.matching import Candidate
 from core.storage.models import (
+    Account,
     AvailabilityWindow,
+    Building,
     ExtraTime,
+    Membership,
     Resident,
     TimeOff,
     Volunteer,
     VolunteerSkill,
 )
-from core.storage.raw import Raw, as_date, as_datetime, ints
+from core.storage.raw import Raw, as_date, as_datetime, attach, instance, ints
+from core.storage.raw import columns as raw_columns
 
 # Misses and declines count half as much after this many days (reliability fades).
 RELIABILITY_HALF_LIFE_DAYS = 60
@@ -64,18 +68,42 @@ async def create_resident(
 
 
 async def get_resident(resident_id: int) -> Resident:
-    resident = await Resident.get_or_none(id=resident_id).select_related(
-        "membership__account", "building"
-    )
-    if resident is None:
+    found = await _resident_where("r.id", resident_id)
+    if found is None:
         raise NotFound(f"resident {resident_id} not found")
-    return resident
+    return found
 
 
 async def resident_of(account_id: int, community_id: int) -> Resident | None:
-    return await Resident.get_or_none(
-        membership__account_id=account_id, membership__community_id=community_id
-    ).select_related("membership__account", "building")
+    return await _resident_where("m.account_id", account_id, community_id)
+
+
+async def _resident_where(
+    column: str, value: int, community_id: int | None = None
+) -> Resident | None:
+    """One resident with their membership, account and building, in one hand-written join
+    (every booking reads one; through the ORM building the query cost more than running it)."""
+    raw = Raw()
+    where = f"{column} = {raw.param(1)}"
+    if community_id is not None:
+        where += f" AND m.community_id = {raw.param(2)}"
+    rows = await raw.dicts(
+        f"SELECT {raw_columns(Resident, 'r')}, {raw_columns(Membership, 'm')}, "
+        f"{raw_columns(Account, 'a')}, {raw_columns(Building, 'b')} FROM resident r "
+        "JOIN membership m ON m.id = r.membership_id JOIN account a ON a.id = m.account_id "
+        f"LEFT JOIN building b ON b.id = r.building_id WHERE {where}",
+        [value] if community_id is None else [value, community_id],
+    )
+    if not rows:
+        return None
+    resident = instance(Resident, rows[0], "r")
+    membership = instance(Membership, rows[0], "m")
+    assert resident is not None
+    assert membership is not None
+    attach(membership, "account", instance(Account, rows[0], "a"))
+    attach(resident, "membership", membership)
+    attach(resident, "building", instance(Building, rows[0], "b"))
+    return resident
 
 
 async def list_residents(community_id: int, limit: int, offset: int) -> list[Resident]:

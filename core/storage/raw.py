@@ -1,18 +1,21 @@
-"""Hand-written reads for the one hot path (loading matching candidates), where building
-SQL through the ORM for hundreds of ids cost more than running it.
+"""Hand-written SQL for the hot paths (loading matching candidates, a booking's writes, pages
+of records), where building SQL through the ORM cost more than running it.
 
 Ids are integers from our own queries and go into the SQL as literals; every other value
-is a bound parameter, written in the connection's placeholder style. Datetimes are stored
+is a bound parameter, numbered in the connection's placeholder style. Datetimes are stored
 by tortoise as ``str(datetime)`` text on SQLite and as ``timestamptz`` on PostgreSQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise import connections
+from tortoise.models import Model
+
+M = TypeVar("M", bound=Model)
 
 
 class Raw:
@@ -21,7 +24,13 @@ class Raw:
         self.sqlite = self.conn.capabilities.dialect == "sqlite"
 
     def param(self, n: int) -> str:
-        return "?" if self.sqlite else f"${n}"
+        """The ``n``-th bound value (from 1), numbered on both (``?N``, ``$N``): a value
+        may be used twice."""
+        return f"?{n}" if self.sqlite else f"${n}"
+
+    def params(self, count: int) -> str:
+        """``count`` placeholders, comma-separated (for an INSERT's values)."""
+        return ", ".join(self.param(n) for n in range(1, count + 1))
 
     def when(self, value: datetime) -> Any:
         return str(value.astimezone(UTC)) if self.sqlite else value
@@ -32,6 +41,16 @@ class Raw:
     async def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         _, found = await self.conn.execute_query(sql, list(params))
         return [tuple(r) for r in found]
+
+    async def dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.conn.execute_query_dict(sql, list(params))
+        return found
+
+    async def write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an UPDATE or DELETE (or an INSERT): the number of rows it changed (for an
+        INSERT on PostgreSQL, 0)."""
+        changed, _ = await self.conn.execute_query(sql, list(params))
+        return int(changed)
 
 
 def ints(ids: Iterable[int]) -> str:
@@ -49,3 +68,28 @@ def as_date(value: Any) -> date:
     day = date.fromisoformat(value) if isinstance(value, str) else value
     assert isinstance(day, date)
     return day
+
+
+# -- model instances from hand-written joins --------------------------------------------------
+# A read that wants model instances (the use cases work with them) but whose ORM query cost
+# more to build than to run selects each model's columns under an alias (``columns``) and
+# makes the instances from the row as tortoise makes the rows it reads itself (``instance``,
+# ``attach``: what its executor does for ``select_related``; tortoise-orm is pinned < 1.2).
+
+
+def columns(model: type[Model], alias: str) -> str:
+    """Every column of ``model``'s table as ``alias__column``."""
+    return ", ".join(f"{alias}.{c} AS {alias}__{c}" for c in sorted(model._meta.db_fields))
+
+
+def instance(model: type[M], row: Mapping[str, Any], alias: str) -> M | None:
+    """The ``alias`` model in a row read with ``columns`` (None when a LEFT JOIN found none)."""
+    values = {c: row[f"{alias}__{c}"] for c in model._meta.db_fields}
+    if values[model._meta.db_pk_column] is None:
+        return None
+    return model._init_from_db(**values)
+
+
+def attach(owner: Model, relation: str, related: Model | None) -> None:
+    """Set a foreign key's object, read in the same row, as ``select_related`` does."""
+    object.__setattr__(owner, f"_{relation}", related)
