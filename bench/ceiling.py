@@ -13,7 +13,7 @@ from tortoise import connections, fields
 from tortoise.context import TortoiseContext
 from tortoise.models import Model
 
-from core.storage.config import normalise_url
+from core.storage.config import connection_config
 
 URL = os.environ.get("REDBUTLER_DATABASE_URL", "sqlite://data/bench-ceiling.sqlite3")
 
@@ -32,7 +32,7 @@ async def database(app: Litestar) -> AsyncIterator[None]:
     with ctx:
         await ctx.init(
             config={
-                "connections": {"default": normalise_url(URL)},
+                "connections": {"default": connection_config(URL)},
                 "apps": {"bench": {"models": ["bench.ceiling"], "default_connection": "default"}},
             },
             _enable_global_fallback=True,

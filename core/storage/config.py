@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from tortoise.backends.base.config_generator import expand_db_url
+
 if TYPE_CHECKING:
     from core.plugins.line import StorageApp
 
@@ -27,6 +29,16 @@ def normalise_url(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def connection_config(url: str) -> str | dict[str, Any]:
+    """A database URL as tortoise's connection setting: SQLite through
+    :mod:`core.storage.sqlite_inline` (statements run in the event loop's thread), anything
+    else as tortoise reads the URL."""
+    if not is_sqlite(url):
+        return url
+    config = expand_db_url(normalise_url(url))
+    return {**config, "engine": "core.storage.sqlite_inline"}
+
+
 def is_sqlite(url: str) -> bool:
     return urlsplit(url).scheme == "sqlite"
 
@@ -34,7 +46,7 @@ def is_sqlite(url: str) -> bool:
 def orm_config(url: str, apps: Sequence[StorageApp] = ()) -> dict[str, Any]:
     """The core's app and each plugin's (``storage_app`` hook)."""
     config: dict[str, Any] = {
-        "connections": {"default": normalise_url(url)},
+        "connections": {"default": connection_config(url)},
         "apps": {
             CORE_APP: {
                 "models": ["core.storage.models"],
