@@ -29,14 +29,19 @@ def normalise_url(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def connection_config(url: str) -> str | dict[str, Any]:
+def connection_config(url: str) -> dict[str, Any]:
     """A database URL as tortoise's connection setting: SQLite through
-    :mod:`core.storage.sqlite_inline` (statements run in the event loop's thread), anything
-    else as tortoise reads the URL."""
-    if not is_sqlite(url):
-        return url
-    config = expand_db_url(normalise_url(url))
-    return {**config, "engine": "core.storage.sqlite_inline"}
+    :mod:`core.storage.sqlite_inline` (statements run in the event loop's thread),
+    PostgreSQL with :class:`core.storage.postgres.PooledConnection` (no reset round trip
+    when the pool takes a connection back)."""
+    config: dict[str, Any] = expand_db_url(normalise_url(url))
+    if is_sqlite(url):
+        return {**config, "engine": "core.storage.sqlite_inline"}
+    if config["engine"] == "tortoise.backends.asyncpg":
+        from core.storage.postgres import PooledConnection
+
+        config["credentials"]["connection_class"] = PooledConnection
+    return config
 
 
 def is_sqlite(url: str) -> bool:
