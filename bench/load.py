@@ -82,8 +82,9 @@ def load(base: str, scenario: str, seconds: float, concurrency: int) -> dict[str
         ],
         capture_output=True,
         text=True,
-        check=True,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"the load generator failed on {scenario}:\n{done.stderr}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     result["cpu_steal"] = steal_share(before, cpu_times())
     return result

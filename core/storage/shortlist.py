@@ -71,6 +71,9 @@ async def shortlist(
     if any(w is None for w in walls.values()):
         return None
     raw = Raw()
+    # Every value that changes from one booking to the next (the request, the resident, the
+    # limit) is bound, not written into the text: the statement then reads the same for a
+    # compound's bookings and is prepared once (SQLite's statement cache, asyncpg's).
     params: list[Any] = []
 
     def bind(value: Any, cast: str = "") -> str:
@@ -143,7 +146,7 @@ async def shortlist(
         "NOT EXISTS (SELECT 1 FROM volunteer_slot sl WHERE sl.account_id = m.account_id "
         f"AND sl.starts_at >= {bind(lo)} AND sl.starts_at < {bind(hi)})"
     )
-    not_this = f" AND o.request_id <> {int(need.request_id)}" if need.request_id else ""
+    not_this = f" AND o.request_id <> {bind(int(need.request_id))}" if need.request_id else ""
     where.append(
         "NOT EXISTS (SELECT 1 FROM offer o JOIN service_request r ON r.id = o.request_id "
         f"WHERE o.volunteer_id = v.id AND o.status = {bind(OfferStatus.OFFERED.value)} "
@@ -156,7 +159,7 @@ async def shortlist(
     if need.resident_id is not None:
         stars = (
             "(SELECT AVG(rt.stars * 1.0) FROM rating rt WHERE rt.volunteer_id = v.id "
-            f"AND rt.resident_id = {int(need.resident_id)})"
+            f"AND rt.resident_id = {bind(int(need.resident_id))})"
         )
     prefers = _json_list_has(raw, "v.preferred_lines", bind(need.line)) if need.line else "1 = 0"
     skills = sorted(need.skills)
@@ -193,10 +196,10 @@ async def shortlist(
     near = []
     if need.building is not None:
         near.append(
-            f"WHEN cid = {int(need.community_id)} AND bname = {bind(need.building)} THEN 1.0"
+            f"WHEN cid = {bind(need.community_id)} AND bname = {bind(need.building)} THEN 1.0"
         )
     if need.grid:
-        near.append(f"WHEN cid = {int(need.community_id)} AND bgrid = {bind(need.grid)} THEN 0.5")
+        near.append(f"WHEN cid = {bind(need.community_id)} AND bgrid = {bind(need.grid)} THEN 0.5")
     rel_scale = reliability_scale(now)
     scale = bind(rel_scale, "DOUBLE PRECISION")
     parts = {
@@ -223,7 +226,7 @@ async def shortlist(
         "credentials, n, acc, done, miss, week_minutes, recent, stars, "
         + "".join(f"level{i}, " for i in range(len(skills)))
         + f"{score} AS score FROM ({pool}) AS pool "
-        f"ORDER BY score DESC, week_minutes, id LIMIT {int(k)}"
+        f"ORDER BY score DESC, week_minutes, id LIMIT {bind(int(k))}"
     )
     found = []
     for row in await _planned_as_written(raw, sql, params):
