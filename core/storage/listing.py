@@ -125,9 +125,12 @@ async def requests(
         )
     if statuses:
         where.add(f"r.status IN ({', '.join(where.bind(s.value) for s in statuses)})")
+    order = "ORDER BY r.priority DESC, r.starts_at, r.id"
+    # The page's ids first, sorting narrow rows; then the joins for those rows only (a
+    # resident with years of requests sorts ids, not every request's details).
     rows = await raw.rows(
-        f"SELECT {_REQUEST} FROM {_REQUEST_FROM}{where.sql()} "
-        f"ORDER BY r.priority DESC, r.starts_at, r.id{where.page(limit, offset)}",
+        f"SELECT {_REQUEST} FROM {_REQUEST_FROM} WHERE r.id IN (SELECT r.id "
+        f"FROM service_request r{where.sql()} {order}{where.page(limit, offset)}) {order}",
         where.params,
     )
     holders = await _holders([int(row[0]) for row in rows], raw)
@@ -216,9 +219,11 @@ async def offers(
         where.add(f"r.community_id = {where.bind(community_id)}")
     if statuses:
         where.add(f"o.status IN ({', '.join(where.bind(s.value) for s in statuses)})")
+    order = "ORDER BY r.priority DESC, r.starts_at, o.id"
     rows = await raw.rows(
-        f"SELECT {_OFFER} FROM {_OFFER_FROM}{where.sql()} "
-        f"ORDER BY r.priority DESC, r.starts_at, o.id{where.page(limit, offset)}",
+        f"SELECT {_OFFER} FROM {_OFFER_FROM} WHERE o.id IN (SELECT o.id FROM offer o "
+        f"JOIN service_request r ON r.id = o.request_id{where.sql()} "
+        f"{order}{where.page(limit, offset)}) {order}",
         where.params,
     )
     return [_offer(row) for row in rows]
