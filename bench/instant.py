@@ -132,10 +132,10 @@ async def _run(volunteers: int, bookings: int, url: str) -> dict[str, Any]:
         fill = services.bookings._fill
         matching: list[float] = []
 
-        async def timed_fill(request: Any, actor_id: int | None = None) -> Any:
+        async def timed_fill(request: Any, *args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
             try:
-                return await fill(request, actor_id)
+                return await fill(request, *args, **kwargs)
             finally:
                 matching.append((time.perf_counter() - t0) * 1000)
 
