@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import itertools
 import os
 import shutil
@@ -56,6 +57,10 @@ def template_database(root: Path) -> Path:
             asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
             asyncio.run(migrate(_pg_url(name), build_plugin_host().storage_apps))
             _template["path"] = Path(name)
+            # Dropped when the test process ends (it was left behind on the server before).
+            atexit.register(
+                lambda: asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            )
         else:
             path = root / "template.sqlite3"
             asyncio.run(migrate(f"sqlite://{path}", build_plugin_host().storage_apps))
