@@ -16,7 +16,7 @@ from core.domain.records import HistoryRecord
 from core.storage import bookings as store
 from core.storage import listing
 from core.storage.models import Offer, RequestHistory, ServiceRequest, Volunteer
-from tests.support import Api
+from tests.support import Api, groceries
 from tests.test_shortlist import _history, _populate
 
 STAFF = Principal(account_id=0, name="staff", roles={1: frozenset({Role.STAFF})})
@@ -141,3 +141,26 @@ async def test_pages_equal_single_reads(api: Api) -> None:
         assert found == await _orm_history(request.id, zone)
         kinds |= {h.event for h in found}
     assert {EventKind.CREATED, EventKind.OFFERED, EventKind.ACCEPTED, EventKind.CANCELLED} <= kinds
+
+
+async def test_a_booking_answers_what_a_read_of_it_shows(api: Api) -> None:
+    """``POST /requests`` builds its answer from what its transaction wrote (no read back):
+    it must equal ``GET /requests/{id}``, history included, whatever matching did."""
+    rng = random.Random(5)
+    await _populate(api, rng, count=12)
+    kinds: set[str] = set()
+    for i in range(24):
+        body = groceries(
+            None if i % 4 == 3 else rng.choice([1, 2, 3]),
+            day=rng.randint(1, 3),
+            start=(start := rng.choice(["09:00", "10:00", "15:00"])),
+            end=f"{int(start[:2]) + rng.choice([1, 2]):02d}:00",
+            urgent=i % 5 == 0,
+            notes="please knock twice " * (i % 3) * 5,
+        )
+        who = "resident" if i % 4 == 3 else "staff"
+        api.clock.advance(microseconds=rng.randint(1, 999_999))  # times as stored, exactly
+        booked = await api.post("/requests", who, body)
+        assert booked == await api.get(f"/requests/{booked['id']}", who)
+        kinds |= {h["event"] for h in booked["history"]}
+    assert {"created", "offered", "unfilled"} <= kinds

@@ -20,6 +20,8 @@ class RequestEvent(msgspec.Struct, frozen=True, kw_only=True):
     volunteer_account_id: int | None = None
     offer_id: int | None = None
     note: str | None = None
+    from_status: str | None = None  # the request's status before and after, when it changed
+    to_status: str | None = None
 
 
 class NotificationOut(msgspec.Struct, frozen=True, kw_only=True):

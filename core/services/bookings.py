@@ -153,6 +153,7 @@ class BookingService:
             resident_id=resident.id,
             related=(community, building, resident),
             filed_by_id=who.account_id,
+            filed_by_name=who.name,
             seats=seats,
             credentials=needs.credentials,
             priority=priority,
@@ -215,6 +216,7 @@ class BookingService:
             resident_id=None,
             related=(community, place, None),
             filed_by_id=who.account_id,
+            filed_by_name=who.name,
             seats=seats,
             credentials=needs.credentials,
             priority=line.priority(draft, settings),
@@ -230,6 +232,7 @@ class BookingService:
         credentials: frozenset[str],
         notes: str,
         filed_by_id: int,
+        filed_by_name: str,
         instant: bool,
         related: tuple[Community, Building | None, Resident | None],
         **values: Any,
@@ -264,9 +267,13 @@ class BookingService:
             if instant:
                 events += await self._fill(request, offers=[])  # none yet: it is new
         await self.s.host.emit(events)
-        # The request as this transaction left it (status set in place by _fill): only its
-        # history is read again. Nobody holds a seat yet: matching only made offers.
-        return await store.request_record(request, holders=[])
+        # The request as this transaction left it (status set in place by _fill), its whole
+        # history the events written here: nothing is read again. Nobody holds a seat yet:
+        # matching only made offers.
+        history = store.history_written(
+            events, ZoneInfo(request.community.timezone), {filed_by_id: filed_by_name}
+        )
+        return await store.request_record(request, holders=[], history=history)
 
     def _window(
         self, raw: WindowIn, zone: ZoneInfo, default: timedelta, longest: timedelta

@@ -16,6 +16,7 @@ from core.domain.errors import Conflict, NotFound
 from core.domain.events import RequestEvent
 from core.domain.records import (
     AssignmentRecord,
+    HistoryRecord,
     OfferedJob,
     OfferRecord,
     Place,
@@ -90,7 +91,33 @@ async def record_event(
         volunteer_account_id=volunteer_account_id,
         offer_id=offer_id,
         note=note or None,
+        from_status=from_status and str(from_status),
+        to_status=to_status and str(to_status),
     )
+
+
+def history_written(
+    events: list[RequestEvent], zone: ZoneInfo, names: dict[int, str]
+) -> list[HistoryRecord] | None:
+    """The history rows ``record_event`` wrote for ``events``, as ``listing.history`` reads
+    them back, for a request whose whole history these are (made in the caller's
+    transaction); None when an actor's name is not in ``names``."""
+    if any(e.actor_account_id is not None and e.actor_account_id not in names for e in events):
+        return None
+    return [
+        HistoryRecord(
+            at=e.at.astimezone(zone),
+            event=e.kind,
+            from_status=RequestStatus(e.from_status) if e.from_status else None,
+            to_status=RequestStatus(e.to_status) if e.to_status else None,
+            actor_account_id=e.actor_account_id,
+            actor_name=names[e.actor_account_id] if e.actor_account_id is not None else None,
+            volunteer_account_id=e.volunteer_account_id,
+            offer_id=e.offer_id,
+            note=(e.note or "")[:300],
+        )
+        for e in events
+    ]
 
 
 async def set_status(request: ServiceRequest, frm: set[RequestStatus], to: RequestStatus) -> bool:
@@ -343,15 +370,22 @@ def _local_window(request: ServiceRequest) -> Window:
 
 
 async def request_record(
-    request: ServiceRequest, *, with_history: bool = True, holders: list[Offer] | None = None
+    request: ServiceRequest,
+    *,
+    with_history: bool = True,
+    holders: list[Offer] | None = None,
+    history: list[HistoryRecord] | None = None,
 ) -> RequestRecord:
+    """The request as its owner and staff see it; ``history`` when the caller knows it
+    (otherwise it is read, unless ``with_history`` is false)."""
     zone = ZoneInfo(request.community.timezone)
     offers = (
         holders
         if holders is not None
         else await offers_of_request(request.id, {OfferStatus.ACCEPTED, OfferStatus.COMPLETED})
     )
-    history = await listing.history(request.id, zone) if with_history else []
+    if history is None:
+        history = await listing.history(request.id, zone) if with_history else []
     account = request.resident.membership.account if request.resident else None
     return RequestRecord(
         id=request.id,
