@@ -6,6 +6,7 @@ from typing import Any
 
 from core.storage.models import RequestHistory, ServiceRequest
 from tests.support import Api, groceries
+from tests.test_access_matrix import second_compound
 
 
 async def _problem(api: Api, who: str, body: Any, status: int) -> dict[str, Any]:
@@ -220,3 +221,37 @@ async def test_lists_come_a_page_at_a_time(api: Api) -> None:
     capped = await api.get("/communities/1/residents?limit=100000", "staff")
     assert len(capped) == 3  # a page is at most 500
     assert len(await api.get("/communities?limit=1", "admin")) == 1
+
+
+async def test_booking_checks_the_compound_line_and_resident_in_order(api: Api) -> None:
+    """A booking's first checks (one database read) answer as each is documented, and in
+    order: the compound, membership, the line and whether it is enabled, then the resident."""
+    other = await second_compound(api)
+    (theirs,) = await api.get("/communities/2/residents", "admin")
+    ours = await api.get("/communities/1/residents", "staff")
+    me = await api.get("/me", "resident")
+    zhang = next(r for r in ours if r["account_id"] == me["id"])
+    someone_else = next(r for r in ours if r["id"] != zhang["id"])
+
+    problem = await _problem(api, "staff", groceries(community_id=9999, line="karaoke"), 404)
+    assert problem["detail"] == "community 9999 not found"
+    await _problem(api, "staff", groceries(community_id=2, line="karaoke"), 403)  # not a member
+    problem = await _problem(api, "staff", groceries(line="karaoke", resident_id=9999), 422)
+    assert problem["errors"][0]["field"] == "line"
+    problem = await _problem(api, "staff", groceries(resident_id=9999), 404)
+    assert problem["detail"] == "resident 9999 not found"
+    problem = await _problem(api, "staff", groceries(resident_id=theirs["id"]), 422)
+    assert problem["errors"][0]["field"] == "resident_id"
+    assert "not in this community" in problem["errors"][0]["message"]
+    # With no resident named, only a resident of this compound may file (for themselves).
+    problem = await _problem(api, "volunteer_chen", groceries(None), 422)
+    assert "not a resident here" in problem["detail"]
+    mine = await api.post("/requests", "resident", groceries(None))
+    assert (mine["resident_id"], mine["resident_name"]) == (zhang["id"], zhang["name"])
+    # A resident books for nobody else.
+    await _problem(api, "resident", groceries(resident_id=someone_else["id"]), 403)
+    # Compound 2's resident, for themselves there: the line is not enabled there yet.
+    api.tokens["b_resident"] = other["resident"]
+    problem = await _problem(api, "b_resident", groceries(None, community_id=2), 409)
+    assert problem["type"] == "/problems/service-line-disabled"
+    assert await ServiceRequest.all().count() == 1

@@ -77,16 +77,21 @@ class BookingService:
     # -- requests ---------------------------------------------------------------------------
 
     async def create(self, who: Principal, cmd: NewRequest) -> RequestRecord:
-        community = await communities.get_community(cmd.community_id)
+        # The compound, its line configuration and the resident in one read; checked in
+        # the order the API documents its errors.
+        community, config, resident = await communities.booking_context(
+            cmd.community_id, cmd.line, resident_id=cmd.resident_id, account_id=who.account_id
+        )
+        if community is None:
+            raise NotFound(f"community {cmd.community_id} not found")
         who.require_member(community.id)
         zone = ZoneInfo(community.timezone)
         line = self.s.host.line(cmd.line)
-        settings = await self.s.communities.enabled_settings(community.id, line.key)
+        settings = self.s.communities.settings_of(line, community.id, config)
         service = line.service(cmd.service)
         details = line.decode_details(service, cmd.details)
 
         if cmd.resident_id is None:
-            resident = await people.resident_of(who.account_id, community.id)
             if resident is None:
                 raise InvalidInput.field(
                     "resident_id",
@@ -94,7 +99,8 @@ class BookingService:
                     "filing for a resident must name resident_id",
                 )
         else:
-            resident = await people.get_resident(cmd.resident_id)
+            if resident is None:
+                raise NotFound(f"resident {cmd.resident_id} not found")
             if resident.membership.community_id != community.id:
                 raise InvalidInput.field(
                     "resident_id", f"resident {cmd.resident_id} is not in this community"

@@ -24,6 +24,7 @@ from core.storage.database import transaction
 
 if TYPE_CHECKING:
     from core.services import Services
+    from core.storage.models import CommunityServiceLine
 
 
 def zone_of(name: str) -> ZoneInfo:
@@ -207,7 +208,12 @@ class CommunityService:
         """A line's settings in a compound, for the line's own use cases; 409
         ``service-line-disabled`` if its staff have not enabled it."""
         line = self.s.host.line(line_key)
-        config = await store.line_config(community_id, line.key)
+        return self.settings_of(line, community_id, await store.line_config(community_id, line.key))
+
+    def settings_of(
+        self, line: ServiceLine, community_id: int, config: CommunityServiceLine | None
+    ) -> msgspec.Struct:
+        """``enabled_settings`` from a configuration row already read."""
         if config is None or not config.enabled:
             raise ServiceLineDisabled(
                 f"service line {line.key!r} is not enabled in community {community_id}; "

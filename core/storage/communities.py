@@ -14,7 +14,9 @@ from core.storage.models import (
     Building,
     Community,
     CommunityServiceLine,
+    Resident,
 )
+from core.storage.people import RESIDENT_JOIN, resident_columns, resident_from_row
 from core.storage.raw import Raw, columns, instance
 
 
@@ -90,6 +92,36 @@ async def building(community_id: int, name: str | None, field: str) -> Building 
 async def building_id(community_id: int, name: str | None, field: str) -> int | None:
     found = await building(community_id, name, field)
     return found.id if found else None
+
+
+async def booking_context(
+    community_id: int, line: str, *, resident_id: int | None, account_id: int
+) -> tuple[Community | None, CommunityServiceLine | None, Resident | None]:
+    """What a booking checks first, in one read: the compound, its configuration of
+    ``line``, and the resident (``resident_id``, in whichever compound; or else the one
+    ``account_id`` is in this compound). Each is None when there is none."""
+    raw = Raw()
+    whose = (
+        f"r.id = {raw.param(3)}"
+        if resident_id is not None
+        else f"m.account_id = {raw.param(3)} AND m.community_id = c.id"
+    )
+    rows = await raw.dicts(
+        f"SELECT {columns(Community, 'c')}, {columns(CommunityServiceLine, 'l')}, "
+        f"{resident_columns()} FROM community c "
+        "LEFT JOIN community_service_line l "
+        f"ON l.community_id = c.id AND l.line = {raw.param(2)} "
+        f"LEFT JOIN ({RESIDENT_JOIN}) ON {whose} WHERE c.id = {raw.param(1)}",
+        [community_id, line, resident_id if resident_id is not None else account_id],
+    )
+    if not rows:
+        return None, None, None
+    row = rows[0]
+    return (
+        instance(Community, row, "c"),
+        instance(CommunityServiceLine, row, "l"),
+        resident_from_row(row),
+    )
 
 
 async def line_config(community_id: int, line: str) -> CommunityServiceLine | None:

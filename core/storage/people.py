@@ -68,41 +68,44 @@ async def create_resident(
 
 
 async def get_resident(resident_id: int) -> Resident:
-    found = await _resident_where("r.id", resident_id)
+    """One resident with their membership, account and building, in one hand-written join
+    (through the ORM building the query cost more than running it)."""
+    raw = Raw()
+    rows = await raw.dicts(
+        f"SELECT {resident_columns()} FROM {RESIDENT_JOIN} WHERE r.id = {raw.param(1)}",
+        [resident_id],
+    )
+    found = resident_from_row(rows[0]) if rows else None
     if found is None:
         raise NotFound(f"resident {resident_id} not found")
     return found
 
 
-async def resident_of(account_id: int, community_id: int) -> Resident | None:
-    return await _resident_where("m.account_id", account_id, community_id)
-
-
-async def _resident_where(
-    column: str, value: int, community_id: int | None = None
-) -> Resident | None:
-    """One resident with their membership, account and building, in one hand-written join
-    (every booking reads one; through the ORM building the query cost more than running it)."""
-    raw = Raw()
-    where = f"{column} = {raw.param(1)}"
-    if community_id is not None:
-        where += f" AND m.community_id = {raw.param(2)}"
-    rows = await raw.dicts(
-        f"SELECT {raw_columns(Resident, 'r')}, {raw_columns(Membership, 'm')}, "
-        f"{raw_columns(Account, 'a')}, {raw_columns(Building, 'b')} FROM resident r "
-        "JOIN membership m ON m.id = r.membership_id JOIN account a ON a.id = m.account_id "
-        f"LEFT JOIN building b ON b.id = r.building_id WHERE {where}",
-        [value] if community_id is None else [value, community_id],
+def resident_columns() -> str:
+    """The columns ``resident_from_row`` reads, from ``RESIDENT_JOIN``'s aliases."""
+    return (
+        f"{raw_columns(Resident, 'r')}, {raw_columns(Membership, 'm')}, "
+        f"{raw_columns(Account, 'a')}, {raw_columns(Building, 'b')}"
     )
-    if not rows:
+
+
+# A resident with their membership, account and building (r, m, a, b).
+RESIDENT_JOIN = (
+    "resident r JOIN membership m ON m.id = r.membership_id "
+    "JOIN account a ON a.id = m.account_id LEFT JOIN building b ON b.id = r.building_id"
+)
+
+
+def resident_from_row(row: dict[str, Any]) -> Resident | None:
+    """The resident in a row read with ``resident_columns`` (None: no resident in it)."""
+    resident = instance(Resident, row, "r")
+    if resident is None:
         return None
-    resident = instance(Resident, rows[0], "r")
-    membership = instance(Membership, rows[0], "m")
-    assert resident is not None
+    membership = instance(Membership, row, "m")
     assert membership is not None
-    attach(membership, "account", instance(Account, rows[0], "a"))
+    attach(membership, "account", instance(Account, row, "a"))
     attach(resident, "membership", membership)
-    attach(resident, "building", instance(Building, rows[0], "b"))
+    attach(resident, "building", instance(Building, row, "b"))
     return resident
 
 
