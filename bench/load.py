@@ -202,12 +202,13 @@ def main() -> None:
     lines = [
         f"# Load benchmark ({report['when']}, {report['machine']}, {args.concurrency} clients)",
         "",
-        "| configuration | scenario | requests/s | p50 ms | p99 ms | errors | CPU steal |",
+        "| configuration | scenario | requests/s | p50 ms | p99 ms | errors (dropped connections) "
+        "| CPU steal |",
         "|---|---|---|---|---|---|---|",
     ]
     lines += [
         f"| {r['config']} | {r['scenario']} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} "
-        f"| {r['errors']} | {r['cpu_steal']} |"
+        f"| {r['errors']} ({r['dropped_connections']}) | {r['cpu_steal']} |"
         for r in rows
     ]
     (RESULTS / "load.md").write_text("\n".join(lines) + "\n")

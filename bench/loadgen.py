@@ -50,40 +50,53 @@ async def run(base: str, scenario: str, concurrency: int, seconds: float) -> dic
     host, port = base.removeprefix("http://").split(":")
     latencies: list[float] = []
     errors = 0
+    dropped = 0  # connections the server reset (also counted in errors)
     counter = iter(range(10**9))
     day0 = date.today() + timedelta(days=2)
     deadline = time.perf_counter() + seconds
 
     async def worker() -> None:
-        nonlocal errors
+        nonlocal errors, dropped
         reader, writer = await asyncio.open_connection(host, int(port))
         try:
             while time.perf_counter() < deadline:
-                method, path, body, token = body_for(scenario, next(counter), day0)
-                payload = json.dumps(body).encode() if body is not None else b""
-                head = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: keep-alive"]
-                if token:
-                    head.append(f"Authorization: Bearer {token}")
-                if body is not None:
-                    head += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
-                t0 = time.perf_counter()
-                writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
-                await writer.drain()
-                status_line = await reader.readline()
-                length = 0
-                while True:
-                    line = await reader.readline()
-                    if line in (b"\r\n", b""):
-                        break
-                    name, _, value = line.decode("latin-1").partition(":")
-                    if name.lower() == "content-length":
-                        length = int(value.strip())
-                await reader.readexactly(length)
-                latencies.append((time.perf_counter() - t0) * 1000)
-                status = int(status_line.split()[1]) if status_line else 599
-                errors += 0 if status < 400 else 1
+                try:
+                    await call(reader, writer)
+                except (ConnectionError, asyncio.IncompleteReadError):
+                    # The server dropped the connection: an error, counted; connect again.
+                    errors += 1
+                    dropped += 1
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(host, int(port))
         finally:
             writer.close()
+
+    async def call(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One call and its answer on the client's connection."""
+        nonlocal errors
+        method, path, body, token = body_for(scenario, next(counter), day0)
+        payload = json.dumps(body).encode() if body is not None else b""
+        head = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: keep-alive"]
+        if token:
+            head.append(f"Authorization: Bearer {token}")
+        if body is not None:
+            head += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+        t0 = time.perf_counter()
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
+        await writer.drain()
+        status_line = await reader.readline()
+        length = 0
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value.strip())
+        await reader.readexactly(length)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        status = int(status_line.split()[1]) if status_line else 599
+        errors += 0 if status < 400 else 1
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -98,6 +111,7 @@ async def run(base: str, scenario: str, concurrency: int, seconds: float) -> dic
         if latencies
         else None,
         "errors": errors,
+        "dropped_connections": dropped,
     }
 
 
