@@ -66,15 +66,6 @@ _OFFER_FROM = (
 )
 _HOLDING = (OfferStatus.ACCEPTED.value, OfferStatus.COMPLETED.value)
 
-_zones: dict[str, ZoneInfo] = {}
-
-
-def _zone(key: str) -> ZoneInfo:
-    zone = _zones.get(key)
-    if zone is None:
-        zone = _zones[key] = ZoneInfo(key)
-    return zone
-
 
 def _json(value: Any) -> Any:
     """A JSON column: text on SQLite (and from asyncpg without a codec), decoded otherwise."""
@@ -169,7 +160,7 @@ def _request(row: Sequence[Any], assignments: list[AssignmentRecord]) -> Request
         resident_name, filed_by, status, seats, filled, priority, skills, seat_skills,
         credentials, urgent, declines, notes, created, timezone,
     ) = row  # fmt: skip
-    zone = _zone(timezone)
+    zone = ZoneInfo(timezone)  # cached by zoneinfo
     required = list(_json(skills) or [])
     return RequestRecord(
         id=int(rid),
@@ -235,7 +226,7 @@ def _offer(row: Sequence[Any]) -> OfferRecord:
         completed, minutes, seat, broadcast, batch_run_id,
         rid, cid, line, service, details, starts, ends, building, priority, notes, timezone,
     ) = row  # fmt: skip
-    zone = _zone(timezone)
+    zone = ZoneInfo(timezone)  # cached by zoneinfo
     return OfferRecord(
         id=int(oid),
         status=OfferStatus(status),
