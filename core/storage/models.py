@@ -63,6 +63,7 @@ class AllianceMember(Model):
     class Meta:
         table = "alliance_member"
         unique_together = (("alliance", "community"),)
+        indexes = (("community_id", "status"),)  # a compound's alliances (every booking)
 
 
 class Building(Model):
