@@ -55,9 +55,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["REDBUTLER_DATABASE_URL"] = settings.database_url
     os.environ["REDBUTLER_MIGRATE"] = "0"
     print(f"  {args.workers} workers")
-    uvicorn.run(
+    from api.workers import run_workers
+
+    run_workers(
         "api.app:app_from_env",
-        factory=True,
         workers=args.workers,
         host=args.host,
         port=args.port,

@@ -114,14 +114,39 @@ def test_two_workers_on_postgresql(tmp_path: Path) -> None:
         postgres_database() as url,
         running_server(["--demo", "--workers", "2", "--database-url", url], {}) as client,
     ):
-        # Two worker processes run under the server (which of them takes a connection is
-        # the kernel's choice, so the answers need not come from both).
         workers = _children(client.pid)
         with ThreadPoolExecutor(32) as pool:
             answers = list(pool.map(lambda _: client.call("GET", "/health"), range(200)))
         answering = {body["worker"] for _, body in answers}
         assert len(workers) == 2 and answering <= workers
+        # Each worker listens on a socket of its own (SO_REUSEPORT), so the kernel spreads
+        # new connections over them. On one shared socket the first worker awake took
+        # them: 63 of the load benchmark's 64 kept-alive connections went to one worker.
+        listening = _listening_sockets(int(client.base.rsplit(":", 1)[1]))
+        assert sorted(tuple(sorted(pids)) for pids in listening.values()) == sorted(
+            (pid,) for pid in workers
+        ), listening
         errand_flow(client)
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="needs REDBUTLER_TEST_POSTGRES_URL")
+def test_workers_refuse_a_port_already_served() -> None:
+    """Another server on the port, even one that also listens with SO_REUSEPORT (a second
+    redbutler), stops the start: the workers would otherwise share its connections."""
+    with postgres_database() as url, socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        command = ["serve", "--workers", "2", "--port", str(port), "--database-url", url]
+        done = subprocess.run(
+            [sys.executable, "-m", "core.cli", *command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 3, done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
 
 
 def test_several_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
@@ -133,6 +158,29 @@ def test_several_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "one worker" in done.stderr
+
+
+def _listening_sockets(port: int) -> dict[int, set[int]]:
+    """The TCP sockets listening on ``port``: each one's inode and the processes holding it
+    (read from /proc, as ``ss -tlnp`` does)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(int(fields[9]))
+    holders: dict[int, set[int]] = {inode: set() for inode in inodes}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            links = [os.readlink(fd) for fd in (entry / "fd").iterdir()]
+        except OSError:
+            continue
+        for link in links:
+            if link.startswith("socket:[") and int(link[8:-1]) in holders:
+                holders[int(link[8:-1])].add(int(entry.name))
+    return holders
 
 
 def _children(pid: int | None) -> set[int]:
