@@ -33,6 +33,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from tortoise.backends.sqlite.client import SqliteClient
+from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.log import db_client_logger
 
 T = TypeVar("T")
 # Statements that never commit by themselves (first six letters, upper case).
@@ -80,8 +82,9 @@ class InlineConnection:
     """The coroutine methods of ``aiosqlite.Connection`` that tortoise's SQLite client
     uses, each run at once on the ``sqlite3`` connection."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, reader: sqlite3.Connection | None = None) -> None:
         self._conn = conn
+        self.reader = reader  # read-only, for reads outside transactions (see the client)
         self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-sync")
 
     async def _run(self, sql: str, call: Callable[[], T]) -> T:
@@ -133,27 +136,91 @@ class InlineConnection:
         self._conn.rollback()
 
     async def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
         await self._on_disk_thread(self._conn.close)
         self._disk.shutdown(wait=False)
 
     async def create_function(
         self, name: str, num_params: int, func: Callable[..., Any], deterministic: bool = False
     ) -> None:
-        self._conn.create_function(name, num_params, func, deterministic=deterministic)
+        for conn in (self._conn, self.reader):
+            if conn is not None:
+                conn.create_function(name, num_params, func, deterministic=deterministic)
 
 
 class InlineSqliteClient(SqliteClient):
-    """Tortoise's SQLite client on an :class:`InlineConnection`."""
+    """Tortoise's SQLite client on an :class:`InlineConnection`, and a second connection,
+    read-only, for the reads made outside any transaction.
+
+    Tortoise serialises everything on its one connection with a lock: a read outside a
+    transaction must not see another request's transaction half done, so it waited for
+    that transaction to end, and the transaction ends only when its commit is on the disk.
+    Every request's first read (its caller's token) and a booking's checks queued behind
+    each commit's disk sync. In WAL mode a reader on another connection sees exactly what
+    was committed before it began, and never waits for the writer; so such reads go
+    there, at once, without the lock. What an answer said was done (committed) is what
+    the next read sees: the commit returns before the answer is sent. A database in
+    memory has no second connection (it would be another database); there every read
+    stays on the one connection."""
 
     async def create_connection(self, with_db: bool) -> None:
         if self._connection:
             return
+        writer = self._open()  # first: it makes the file and puts it in WAL mode
+        in_memory = ":memory:" in self.filename or "mode=memory" in self.filename
+        reader = None if in_memory else self._open(read_only=True)
+        self._connection = InlineConnection(writer, reader)  # type: ignore[assignment]
+        await self._post_connect()
+
+    def _open(self, *, read_only: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(self.filename, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         for pragma, value in self.pragmas.items():
-            conn.execute(f"PRAGMA {pragma}={value}").close()
-        self._connection = InlineConnection(conn)  # type: ignore[assignment]
-        await self._post_connect()
+            if not read_only or pragma == "busy_timeout":  # the rest is the writer's
+                conn.execute(f"PRAGMA {pragma}={value}").close()
+        if read_only:
+            conn.execute("PRAGMA query_only=ON").close()
+        return conn
+
+    def _read_here(self, query: str) -> sqlite3.Connection | None:
+        """The reader, for a query it can answer: a SELECT (nothing that might write)."""
+        reader: sqlite3.Connection | None = getattr(self._connection, "reader", None)
+        if reader is not None and query.lstrip()[:6].upper() == "SELECT":
+            return reader
+        return None
+
+    async def execute_query(
+        self, query: str, values: list[Any] | None = None
+    ) -> tuple[int, Sequence[dict[str, Any]]]:
+        reader = self._read_here(query)
+        if reader is None:
+            answer: tuple[int, Sequence[dict[str, Any]]] = await super().execute_query(
+                query, values
+            )
+            return answer
+        rows = _read(reader, query, values)
+        return len(rows), rows
+
+    async def execute_query_dict(
+        self, query: str, values: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        reader = self._read_here(query)
+        if reader is None:
+            found: list[dict[str, Any]] = await super().execute_query_dict(query, values)
+            return found
+        return list(map(dict, _read(reader, query, values)))
+
+
+def _read(conn: sqlite3.Connection, query: str, values: list[Any] | None) -> list[Any]:
+    """A read on the reader, its errors as tortoise's SQLite client raises them."""
+    db_client_logger.debug("%s: %s", query, values)
+    try:
+        return conn.execute(query.replace("\x00", "'||CHAR(0)||'"), values or ()).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise OperationalError(exc) from exc
+    except sqlite3.IntegrityError as exc:
+        raise IntegrityError(exc) from exc
 
 
 client_class = InlineSqliteClient
