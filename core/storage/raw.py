@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any, TypeVar
 
 from tortoise import connections
+from tortoise.fields import DatetimeField
 from tortoise.models import Model
 
 M = TypeVar("M", bound=Model)
@@ -87,7 +89,22 @@ def instance(model: type[M], row: Mapping[str, Any], alias: str) -> M | None:
     values = {c: row[f"{alias}__{c}"] for c in model._meta.db_fields}
     if values[model._meta.db_pk_column] is None:
         return None
+    for column in _datetime_columns(model):
+        # SQLite's text, read with the C parser: tortoise's (iso8601, in Python) took
+        # 8 us a value, a sixth of a booking's first read. The field makes it aware.
+        if isinstance(text := values[column], str):
+            values[column] = datetime.fromisoformat(text)
     return model._init_from_db(**values)
+
+
+@cache
+def _datetime_columns(model: type[Model]) -> tuple[str, ...]:
+    meta = model._meta
+    return tuple(
+        meta.fields_db_projection[name]
+        for name, field in meta.fields_map.items()
+        if isinstance(field, DatetimeField) and name in meta.fields_db_projection
+    )
 
 
 def attach(owner: Model, relation: str, related: Model | None) -> None:
