@@ -258,6 +258,11 @@ async def test_alliance_shares_volunteers_only_once_both_compounds_agree(api: Ap
     assert {c["community_id"] for c in seen} == {1, b}
     accepted = await api.post(f"/offers/{offer['id']}/accept", ma_token, expect=200)
     assert accepted["job"]["room"] == "301"
+    # A new booking meets the partner's volunteers at once (its pool is read with its checks).
+    direct = await api.post("/requests", "staff", groceries(day=4, start="06:30", end="07:30"))
+    assert direct["status"] == "pending"
+    offered = {o["job"]["request_id"] for o in await api.get("/offers", ma_token)}
+    assert direct["id"] in offered
 
     await api.call("DELETE", f"/alliances/{alliance['id']}/members/{b}", staff_b, expect=200)
     later = await api.post("/requests", "staff", groceries(day=3, start="06:30", end="07:30"))

@@ -79,7 +79,7 @@ class BookingService:
     async def create(self, who: Principal, cmd: NewRequest) -> RequestRecord:
         # The compound, its line configuration and the resident in one read; checked in
         # the order the API documents its errors.
-        community, config, resident = await communities.booking_context(
+        community, config, resident, pool = await communities.booking_context(
             cmd.community_id, cmd.line, resident_id=cmd.resident_id, account_id=who.account_id
         )
         if community is None:
@@ -166,6 +166,7 @@ class BookingService:
             urgent=cmd.urgent,
             notes=cmd.notes,
             instant=policy.matching == "instant",
+            pool_ids=pool,
         )
 
     async def file_work(
@@ -241,6 +242,7 @@ class BookingService:
         filed_by_name: str,
         instant: bool,
         related: tuple[Community, Building | None, Resident | None],
+        pool_ids: list[int] | None = None,
         **values: Any,
     ) -> RequestRecord:
         now = self.s.clock()
@@ -271,7 +273,8 @@ class BookingService:
                 )
             )
             if instant:
-                events += await self._fill(request, offers=[])  # none yet: it is new
+                # No offers yet: it is new. The pool, when the caller read it already.
+                events += await self._fill(request, offers=[], pool_ids=pool_ids)
         await self.s.host.emit(events)
         # The request as this transaction left it (status set in place by _fill), its whole
         # history the events written here: nothing is read again. Nobody holds a seat yet:
@@ -611,9 +614,12 @@ class BookingService:
             )
         return events
 
-    async def _pool(self, request: ServiceRequest) -> tuple[list[int], dict[int, ZoneInfo]]:
-        """The request's compound and its alliance partners, with their time zones."""
-        pool = await communities.pool_ids(request.community_id)
+    async def _pool(
+        self, request: ServiceRequest, ids: list[int] | None = None
+    ) -> tuple[list[int], dict[int, ZoneInfo]]:
+        """The request's compound and its alliance partners (``ids`` when read already),
+        with their time zones."""
+        pool = ids if ids is not None else await communities.pool_ids(request.community_id)
         if pool == [request.community_id]:
             return pool, {request.community_id: ZoneInfo(request.community.timezone)}
         return pool, {c: ZoneInfo(tz) for c, tz in (await communities.zones(pool)).items()}
@@ -649,12 +655,14 @@ class BookingService:
         actor_id: int | None = None,
         *,
         offers: list[tuple[int, int, OfferStatus]] | None = None,
+        pool_ids: list[int] | None = None,
     ) -> list[RequestEvent]:
         """Offer every open seat to the best remaining candidate (to the top N at once for an
         urgent request); if nobody is left and no offer is out, or the request was declined
         too often, it goes to the staff's unfilled queue. Runs inside the caller's
         transaction, after its first write. ``offers``: the request's offers as
-        ``store.offer_summary`` gives them, when the caller knows them already."""
+        ``store.offer_summary`` gives them, and ``pool_ids`` its compound's matching pool
+        (``communities.pool_ids``), when the caller knows them already."""
         now = self.s.clock()
         policy = decode_settings(request.community.settings)
         events: list[RequestEvent] = []
@@ -668,7 +676,7 @@ class BookingService:
         if open_seats and window.start > now:
             per_seat = policy.broadcast_top_n if request.urgent else 1
             already = {vid for vid, *_ in offers}
-            picks = await self._pick(request, open_seats, per_seat, already, policy)
+            picks = await self._pick(request, open_seats, per_seat, already, policy, pool_ids)
             for seat, ranked in picks:
                 for choice in ranked:
                     events.append(
@@ -678,24 +686,22 @@ class BookingService:
                     )
                     pending += 1
         if pending == 0 and request.filled < request.seats:
-            before = request.status
             note = (
                 f"declined {request.declines} times; waiting for staff"
                 if escalated
                 else "no eligible volunteer left; waiting for staff"
             )
-            if await store.set_status(request, {RequestStatus.PENDING}, RequestStatus.UNFILLED):
-                events.append(
-                    await store.record_event(
-                        request,
-                        EventKind.UNFILLED,
-                        now,
-                        from_status=before,
-                        to_status=RequestStatus.UNFILLED,
-                        actor_id=actor_id,
-                        note=note,
-                    )
-                )
+            event = await store.change_status(
+                request,
+                {RequestStatus.PENDING},
+                RequestStatus.UNFILLED,
+                EventKind.UNFILLED,
+                now,
+                actor_id=actor_id,
+                note=note,
+            )
+            if event is not None:
+                events.append(event)
         return events
 
     async def _pick(
@@ -705,6 +711,7 @@ class BookingService:
         per_seat: int,
         already: set[int],
         policy: CommunitySettings,
+        pool_ids: list[int] | None = None,
     ) -> list[tuple[int, list[Ranked]]]:
         """The best ``per_seat`` candidates for each open seat, nobody twice.
 
@@ -713,7 +720,7 @@ class BookingService:
         when it provably equals ranking the whole pool; otherwise (or when a plugin adjusts
         scores, which SQL cannot see) the whole pool is loaded and ranked."""
         skills = seat_skills_of(request)
-        pool = await self._pool(request)
+        pool = await self._pool(request, pool_ids)
         if not self.s.host.adjusts:
             lists: dict[frozenset[str], Shortlist] = {}
             for group in {skills[i] for i in open_seats}:

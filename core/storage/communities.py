@@ -96,31 +96,38 @@ async def building_id(community_id: int, name: str | None, field: str) -> int | 
 
 async def booking_context(
     community_id: int, line: str, *, resident_id: int | None, account_id: int
-) -> tuple[Community | None, CommunityServiceLine | None, Resident | None]:
+) -> tuple[Community | None, CommunityServiceLine | None, Resident | None, list[int]]:
     """What a booking checks first, in one read: the compound, its configuration of
-    ``line``, and the resident (``resident_id``, in whichever compound; or else the one
-    ``account_id`` is in this compound). Each is None when there is none."""
+    ``line``, the resident (``resident_id``, in whichever compound; or else the one
+    ``account_id`` is in this compound), and the pool it matches from (``pool_ids``). Each
+    is None (the pool empty) when there is none."""
     raw = Raw()
     whose = (
         f"r.id = {raw.param(3)}"
         if resident_id is not None
         else f"m.account_id = {raw.param(3)} AND m.community_id = c.id"
     )
+    partners = (
+        "group_concat(p.community_id)" if raw.sqlite else "string_agg(p.community_id::text, ',')"
+    )
     rows = await raw.dicts(
         f"SELECT {columns(Community, 'c')}, {columns(CommunityServiceLine, 'l')}, "
-        f"{resident_columns()} FROM community c "
+        f"{resident_columns()}, (SELECT {partners} FROM {_PARTNERS.format(raw.param(4))} "
+        "WHERE am.community_id = c.id) AS partners FROM community c "
         "LEFT JOIN community_service_line l "
         f"ON l.community_id = c.id AND l.line = {raw.param(2)} "
         f"LEFT JOIN ({RESIDENT_JOIN}) ON {whose} WHERE c.id = {raw.param(1)}",
-        [community_id, line, resident_id if resident_id is not None else account_id],
+        [community_id, line, resident_id if resident_id is not None else account_id, ACTIVE],
     )
     if not rows:
-        return None, None, None
+        return None, None, None, []
     row = rows[0]
+    pool = {community_id, *(int(c) for c in (row["partners"] or "").split(",") if c)}
     return (
         instance(Community, row, "c"),
         instance(CommunityServiceLine, row, "l"),
         resident_from_row(row),
+        sorted(pool),
     )
 
 
@@ -170,13 +177,19 @@ ACTIVE = "active"
 INVITED = "invited"
 
 
+# The compounds sharing an active alliance with ``am.community_id`` (``{}``: "active").
+_PARTNERS = (
+    "alliance_member am JOIN alliance_member p ON p.alliance_id = am.alliance_id "
+    "AND p.status = {0} AND am.status = {0}"
+)
+
+
 async def pool_ids(community_id: int) -> list[int]:
     """The compound and every compound it shares an active alliance with."""
     raw = Raw()
     partners = await raw.rows(
-        "SELECT p.community_id FROM alliance_member m JOIN alliance_member p "
-        f"ON p.alliance_id = m.alliance_id AND p.status = {raw.param(1)} "
-        f"WHERE m.community_id = {raw.param(2)} AND m.status = {raw.param(1)}",
+        f"SELECT p.community_id FROM {_PARTNERS.format(raw.param(1))} "
+        f"WHERE am.community_id = {raw.param(2)}",
         [ACTIVE, community_id],
     )
     return sorted({community_id, *(int(c) for (c,) in partners)})
