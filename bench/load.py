@@ -51,19 +51,26 @@ def _wait(url: str) -> None:
 
 @contextmanager
 def serving(command: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
-    proc = subprocess.Popen(
-        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        _wait(probe)
-        yield
-    finally:
-        proc.terminate()
+    """The server running until the block ends. Its output goes to a file; when the block
+    fails, the error says how the server ended and what it printed last."""
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(command, env={**os.environ, **env}, stdout=log, stderr=log)
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            _wait(probe)
+            yield
+        except Exception as exc:
+            ended = proc.poll()
+            log.seek(0)
+            tail = "".join(log.readlines()[-30:])
+            state = "still running" if ended is None else f"exited with {ended}"
+            raise RuntimeError(f"{exc}\nthe server ({state}) printed last:\n{tail}") from exc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def load(base: str, scenario: str, seconds: float, concurrency: int) -> dict[str, Any]:
