@@ -7,7 +7,10 @@ the same rows. Runs on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from tortoise.expressions import Q
 
 from core.domain.access import Principal
 from core.domain.commands import Cancel, Decline
@@ -15,7 +18,15 @@ from core.domain.enums import EventKind, OfferStatus, RequestStatus, Role
 from core.domain.records import HistoryRecord
 from core.storage import bookings as store
 from core.storage import listing
-from core.storage.models import Offer, RequestHistory, ServiceRequest, Volunteer
+from core.storage.models import (
+    Community,
+    Membership,
+    Offer,
+    RequestHistory,
+    Resident,
+    ServiceRequest,
+    Volunteer,
+)
 from tests.support import Api, groceries
 from tests.test_shortlist import _history, _populate
 
@@ -164,3 +175,62 @@ async def test_a_booking_answers_what_a_read_of_it_shows(api: Api) -> None:
         assert booked == await api.get(f"/requests/{booked['id']}", who)
         kinds |= {h["event"] for h in booked["history"]}
     assert {"created", "offered", "unfilled"} <= kinds
+
+
+async def test_an_accounts_pages_are_slices_of_its_whole_list(api: Api) -> None:
+    """What an account filed or what serves it is read as the best of each part (what it
+    filed; each of its residents, here in two compounds) in index order: every page,
+    filtered or not, is the slice of the whole the ORM finds. Ties in priority and start,
+    requests it filed for itself (in both parts), and rows it must not see are all there."""
+    services = api.app.state.services
+    resident = await services.accounts.authenticate(api.tokens["resident"])
+    staff = await services.accounts.authenticate(api.tokens["staff"])
+    assert resident is not None and staff is not None
+    me = resident.account_id
+    here = await Resident.get(membership__account_id=me, membership__community_id=1)
+    other = await Community.create(slug="qinghe", name="Qinghe Garden", timezone="Asia/Shanghai")
+    member = await Membership.create(account_id=me, community_id=other.id, role=Role.RESIDENT)
+    there = await Resident.create(membership=member, unit="3", room="402")
+    stranger = await Resident.exclude(id=here.id).filter(membership__community_id=1).first()
+    assert stranger is not None
+    rng = random.Random(7)
+    start = datetime(2027, 1, 4, 1, 0, tzinfo=UTC)
+    for _ in range(120):
+        served = rng.choice([here, there, stranger, None])
+        when = start + timedelta(minutes=5 * rng.randint(0, 30))
+        await ServiceRequest.create(
+            community_id=other.id if served is there else 1,
+            line="errands",
+            service="groceries",
+            starts_at=when,
+            ends_at=when + timedelta(hours=1),
+            resident_id=served.id if served else None,
+            filed_by_id=rng.choice([me, staff.account_id]),
+            status=rng.choice(list(RequestStatus)),
+            seats=1,
+            priority=rng.choice([100, 110, 1100]),
+        )
+    mine = Q(filed_by_id=me) | Q(resident__membership__account_id=me)
+    for community_id, statuses, query in (
+        (None, None, ServiceRequest.filter(mine)),
+        (other.id, None, ServiceRequest.filter(mine, community_id=other.id)),
+        (
+            None,
+            [RequestStatus.PENDING, RequestStatus.UNFILLED],
+            ServiceRequest.filter(mine, status__in=["pending", "unfilled"]),
+        ),
+    ):
+        whole = await _expected_requests(query)
+        assert whole and len(whole) < 120
+        for limit in (1, 4, 9):
+            pages = [
+                await services.bookings.requests(
+                    resident,
+                    community_id=community_id,
+                    statuses=statuses,
+                    limit=limit,
+                    offset=offset,
+                )
+                for offset in range(0, len(whole) + limit, limit)
+            ]
+            assert [r for page in pages for r in page] == whole

@@ -107,25 +107,45 @@ async def requests(
     where = _Where(raw)
     if community_id is not None:
         where.add(f"r.community_id = {where.bind(community_id)}")
-    if account_id is not None:
-        # Both sides on this table's own columns, so each can use its index.
-        who = where.bind(account_id)
-        where.add(
-            f"(r.filed_by_id = {who} OR r.resident_id IN (SELECT x.id FROM resident x "
-            f"JOIN membership xm ON xm.id = x.membership_id WHERE xm.account_id = {who}))"
-        )
     if statuses:
         where.add(f"r.status IN ({', '.join(where.bind(s.value) for s in statuses)})")
     order = "ORDER BY r.priority DESC, r.starts_at, r.id"
-    # The page's ids first, sorting narrow rows; then the joins for those rows only (a
-    # resident with years of requests sorts ids, not every request's details).
+    if account_id is None:
+        # The page's ids first, sorting narrow rows; then the joins for those rows only.
+        page = f"SELECT r.id FROM service_request r{where.sql()} {order}"
+    else:
+        page = await _whose_page(raw, where, account_id, limit + offset)
     rows = await raw.rows(
-        f"SELECT {_REQUEST} FROM {_REQUEST_FROM} WHERE r.id IN (SELECT r.id "
-        f"FROM service_request r{where.sql()} {order}{where.page(limit, offset)}) {order}",
+        f"SELECT {_REQUEST} FROM {_REQUEST_FROM} WHERE r.id IN ({page}"
+        f"{where.page(limit, offset)}) {order}",
         where.params,
     )
     holders = await _holders([int(row[0]) for row in rows], raw)
     return [_request(row, holders.get(int(row[0]), [])) for row in rows]
+
+
+async def _whose_page(raw: Raw, where: _Where, account_id: int, first: int) -> str:
+    """SQL for the ids of what ``account_id`` filed or what serves it (as one of its
+    residents), most urgent first, without sorting all of them: the best ``first`` of each
+    (what it filed; each of its residents, looked up here) read in order from the indexes
+    on (filed_by_id | resident_id, priority DESC, starts_at, id) (migration 0006), then
+    those few sorted. Any of the best ``first`` overall is among the best ``first`` of its
+    own part, so the page is the same; a staff member who filed for residents for years,
+    or a resident with a long history, no longer sorts it all for each page."""
+    residents = await raw.rows(
+        "SELECT x.id FROM resident x JOIN membership xm ON xm.id = x.membership_id "
+        f"WHERE xm.account_id = {raw.param(1)} ORDER BY x.id",
+        [account_id],
+    )
+    keys = [f"r.filed_by_id = {where.bind(account_id)}"]
+    keys += [f"r.resident_id = {where.bind(int(rid))}" for (rid,) in residents]
+    parts = " UNION ".join(
+        f"SELECT * FROM (SELECT r.id, r.priority, r.starts_at FROM service_request r "
+        f"WHERE {' AND '.join([key, *where.parts])} "
+        f"ORDER BY r.priority DESC, r.starts_at, r.id LIMIT {int(first)}) AS p{i}"
+        for i, key in enumerate(keys)
+    )
+    return f"SELECT u.id FROM ({parts}) AS u ORDER BY u.priority DESC, u.starts_at, u.id"
 
 
 async def _holders(request_ids: list[int], raw: Raw) -> dict[int, list[AssignmentRecord]]:

@@ -312,9 +312,10 @@ class ServiceRequest(Model):
         indexes = (
             ("community_id", "status"),
             ("status", "starts_at"),
-            ("resident_id", "starts_at"),  # a resident's requests
-            ("filed_by_id", "starts_at"),  # what an account filed
         )
+        # Migration 0006 adds (resident_id | filed_by_id, priority DESC, starts_at, id): a
+        # resident's requests and what an account filed, most urgent first (an index
+        # declared here cannot say DESC).
 
 
 # An offer of one seat of a request to one volunteer, and what became of it.
