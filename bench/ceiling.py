@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from litestar import Litestar, get, post
 from tortoise import connections, fields
 from tortoise.context import TortoiseContext
+from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 from core.storage.config import connection_config
@@ -38,11 +39,15 @@ async def database(app: Litestar) -> AsyncIterator[None]:
             _enable_global_fallback=True,
         )
         conn = connections.get("default")
-        await conn.execute_script(
-            "CREATE TABLE IF NOT EXISTS bench_row (id INTEGER PRIMARY KEY, note VARCHAR(50))"
-            if conn.capabilities.dialect == "sqlite"
-            else "CREATE TABLE IF NOT EXISTS bench_row (id SERIAL PRIMARY KEY, note VARCHAR(50))"
-        )
+        sqlite = conn.capabilities.dialect == "sqlite"
+        key = "INTEGER PRIMARY KEY" if sqlite else "SERIAL PRIMARY KEY"
+        # Two workers starting at once on PostgreSQL: IF NOT EXISTS takes no lock, and the
+        # slower one fails on the catalogue's unique index (the table is there). Unhandled,
+        # that worker's failed start made uvicorn stop the whole server in mid-benchmark.
+        with contextlib.suppress(IntegrityError):
+            await conn.execute_script(
+                f"CREATE TABLE IF NOT EXISTS bench_row (id {key}, note VARCHAR(50))"
+            )
         try:
             yield
         finally:
