@@ -102,19 +102,38 @@ async def requests(
     limit: int = 100,
     offset: int = 0,
 ) -> list[RequestRecord]:
-    """A page of requests, most urgent first, each with the volunteers holding its seats."""
+    """A page of requests, most urgent first, each with the volunteers holding its seats.
+
+    A compound's requests (by status or not) and an account's are read as parts in index
+    order (``_parts``); an admin's list of every compound sorts its ids."""
     raw = Raw()
     where = _Where(raw)
-    if community_id is not None:
-        where.add(f"r.community_id = {where.bind(community_id)}")
-    if statuses:
-        where.add(f"r.status IN ({', '.join(where.bind(s.value) for s in statuses)})")
     order = "ORDER BY r.priority DESC, r.starts_at, r.id"
-    if account_id is None:
+    if account_id is not None:
+        # What it filed, and what serves each of its residents (looked up here).
+        residents = await raw.rows(
+            "SELECT x.id FROM resident x JOIN membership xm ON xm.id = x.membership_id "
+            f"WHERE xm.account_id = {raw.param(1)} ORDER BY x.id",
+            [account_id],
+        )
+        keys = [f"r.filed_by_id = {where.bind(account_id)}"]
+        keys += [f"r.resident_id = {where.bind(int(rid))}" for (rid,) in residents]
+        if community_id is not None:
+            where.add(f"r.community_id = {where.bind(community_id)}")
+        if statuses:
+            where.add(f"r.status IN ({', '.join(where.bind(s.value) for s in statuses)})")
+        page = _parts(keys, where.parts, limit + offset)
+    elif community_id is not None:
+        # One part for the compound, or one for each status asked for.
+        here = f"r.community_id = {where.bind(community_id)}"
+        asked = dict.fromkeys(statuses or [])  # each once, in order
+        keys = [f"{here} AND r.status = {where.bind(s.value)}" for s in asked]
+        page = _parts(keys or [here], [], limit + offset)
+    else:
+        if statuses:
+            where.add(f"r.status IN ({', '.join(where.bind(s.value) for s in statuses)})")
         # The page's ids first, sorting narrow rows; then the joins for those rows only.
         page = f"SELECT r.id FROM service_request r{where.sql()} {order}"
-    else:
-        page = await _whose_page(raw, where, account_id, limit + offset)
     rows = await raw.rows(
         f"SELECT {_REQUEST} FROM {_REQUEST_FROM} WHERE r.id IN ({page}"
         f"{where.page(limit, offset)}) {order}",
@@ -124,24 +143,17 @@ async def requests(
     return [_request(row, holders.get(int(row[0]), [])) for row in rows]
 
 
-async def _whose_page(raw: Raw, where: _Where, account_id: int, first: int) -> str:
-    """SQL for the ids of what ``account_id`` filed or what serves it (as one of its
-    residents), most urgent first, without sorting all of them: the best ``first`` of each
-    (what it filed; each of its residents, looked up here) read in order from the indexes
-    on (filed_by_id | resident_id, priority DESC, starts_at, id) (migration 0006), then
-    those few sorted. Any of the best ``first`` overall is among the best ``first`` of its
-    own part, so the page is the same; a staff member who filed for residents for years,
-    or a resident with a long history, no longer sorts it all for each page."""
-    residents = await raw.rows(
-        "SELECT x.id FROM resident x JOIN membership xm ON xm.id = x.membership_id "
-        f"WHERE xm.account_id = {raw.param(1)} ORDER BY x.id",
-        [account_id],
-    )
-    keys = [f"r.filed_by_id = {where.bind(account_id)}"]
-    keys += [f"r.resident_id = {where.bind(int(rid))}" for (rid,) in residents]
+def _parts(keys: list[str], filters: list[str], first: int) -> str:
+    """SQL for the ids of the requests matching any of ``keys`` (and all ``filters``), most
+    urgent first, without sorting them all: the best ``first`` of each key, read in order
+    from an index that starts with the key's columns and goes on (priority DESC, starts_at,
+    id) (migrations 0006 and 0007), then those few sorted. Any of the best ``first`` overall
+    is among the best ``first`` of its own key, so the page is the same; a compound's or a
+    resident's long history, or what staff filed over years, is no longer sorted for each
+    page."""
     parts = " UNION ".join(
         f"SELECT * FROM (SELECT r.id, r.priority, r.starts_at FROM service_request r "
-        f"WHERE {' AND '.join([key, *where.parts])} "
+        f"WHERE {' AND '.join([key, *filters])} "
         f"ORDER BY r.priority DESC, r.starts_at, r.id LIMIT {int(first)}) AS p{i}"
         for i, key in enumerate(keys)
     )

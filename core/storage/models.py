@@ -309,13 +309,11 @@ class ServiceRequest(Model):
 
     class Meta:
         table = "service_request"
-        indexes = (
-            ("community_id", "status"),
-            ("status", "starts_at"),
-        )
-        # Migration 0006 adds (resident_id | filed_by_id, priority DESC, starts_at, id): a
-        # resident's requests and what an account filed, most urgent first (an index
-        # declared here cannot say DESC).
+        indexes = (("status", "starts_at"),)
+        # Migration 0006 adds the pages' indexes, each ending (priority DESC, starts_at, id):
+        # on (community_id), (community_id, status), (resident_id) and (filed_by_id), for a
+        # compound's requests, by status, a resident's and what an account filed, most
+        # urgent first (an index declared here cannot say DESC).
 
 
 # An offer of one seat of a request to one volunteer, and what became of it.
