@@ -62,33 +62,39 @@ async def record_event(
     volunteer_account_id: int | None = None,
     offer_id: int | None = None,
     note: str = "",
+    written: bool = False,
 ) -> RequestEvent:
-    """Append to the request's history and return the event to deliver after commit."""
-    raw = Raw()
-    await raw.write(
-        f"INSERT INTO request_history ({_HISTORY_COLUMNS}) VALUES ({raw.params(9)})",
-        [
-            request.id,
-            raw.when(at),
-            str(kind),
-            from_status and str(from_status),
-            to_status and str(to_status),
-            actor_id,
-            volunteer_account_id,
-            offer_id,
-            note[:300],
-        ],
-    )
-    return _event(
-        request,
-        kind,
-        at,
-        from_status=from_status,
-        to_status=to_status,
-        actor_id=actor_id,
+    """Append to the request's history and return the event to deliver after commit
+    (``written``: the row is in already, written with the change it tells)."""
+    if not written:
+        raw = Raw()
+        await raw.write(
+            f"INSERT INTO request_history ({_HISTORY_COLUMNS}) VALUES ({raw.params(9)})",
+            [
+                request.id,
+                raw.when(at),
+                str(kind),
+                from_status and str(from_status),
+                to_status and str(to_status),
+                actor_id,
+                volunteer_account_id,
+                offer_id,
+                note[:300],
+            ],
+        )
+    return RequestEvent(
+        kind=kind,
+        request_id=request.id,
+        community_id=request.community_id,
+        line=request.line,
+        service=request.service,
+        at=at,
+        actor_account_id=actor_id,
         volunteer_account_id=volunteer_account_id,
         offer_id=offer_id,
-        note=note,
+        note=note or None,
+        from_status=from_status and str(from_status),
+        to_status=to_status and str(to_status),
     )
 
 
@@ -115,51 +121,29 @@ async def change_status(
     if raw.sqlite:  # statements cost no round trip here
         if not await set_status(request, frm, to):
             return None
-        return await record_event(
-            request, kind, at, from_status=before, to_status=to, actor_id=actor_id, note=note
+    else:
+        states_from = sorted(map(str, frm))
+        states = ", ".join(f"${8 + i}" for i in range(len(states_from)))
+        changed = await raw.rows(
+            "WITH changed AS (UPDATE service_request SET status = $1 "
+            f"WHERE id = $2 AND status IN ({states}) RETURNING id) "
+            f"INSERT INTO request_history ({_HISTORY_COLUMNS}) "
+            "SELECT id, CAST($3 AS TIMESTAMPTZ), CAST($4 AS VARCHAR), CAST($5 AS VARCHAR), $1, "
+            "CAST($6 AS INT), NULL, NULL, CAST($7 AS VARCHAR) FROM changed RETURNING request_id",
+            [str(to), request.id, at, str(kind), str(before), actor_id, note[:300], *states_from],
         )
-    states_from = sorted(map(str, frm))
-    states = ", ".join(f"${8 + i}" for i in range(len(states_from)))
-    changed = await raw.rows(
-        "WITH changed AS (UPDATE service_request SET status = $1 "
-        f"WHERE id = $2 AND status IN ({states}) RETURNING id) "
-        f"INSERT INTO request_history ({_HISTORY_COLUMNS}) "
-        "SELECT id, CAST($3 AS TIMESTAMPTZ), CAST($4 AS VARCHAR), CAST($5 AS VARCHAR), $1, "
-        "CAST($6 AS INT), NULL, NULL, CAST($7 AS VARCHAR) FROM changed RETURNING request_id",
-        [str(to), request.id, at, str(kind), str(before), actor_id, note[:300], *states_from],
-    )
-    if not changed:
-        return None
-    request.status = to
-    return _event(request, kind, at, from_status=before, to_status=to, actor_id=actor_id, note=note)
-
-
-def _event(
-    request: ServiceRequest,
-    kind: EventKind,
-    at: datetime,
-    *,
-    from_status: str | None = None,
-    to_status: str | None = None,
-    actor_id: int | None = None,
-    volunteer_account_id: int | None = None,
-    offer_id: int | None = None,
-    note: str = "",
-) -> RequestEvent:
-    """The event a history row of ``request`` tells, to deliver after commit."""
-    return RequestEvent(
-        kind=kind,
-        request_id=request.id,
-        community_id=request.community_id,
-        line=request.line,
-        service=request.service,
-        at=at,
-        actor_account_id=actor_id,
-        volunteer_account_id=volunteer_account_id,
-        offer_id=offer_id,
-        note=note or None,
-        from_status=from_status and str(from_status),
-        to_status=to_status and str(to_status),
+        if not changed:
+            return None
+        request.status = to
+    return await record_event(
+        request,
+        kind,
+        at,
+        from_status=before,
+        to_status=to,
+        actor_id=actor_id,
+        note=note,
+        written=not raw.sqlite,
     )
 
 
