@@ -147,7 +147,7 @@ def _parts(keys: list[str], filters: list[str], first: int) -> str:
     """SQL for the ids of the requests matching any of ``keys`` (and all ``filters``), most
     urgent first, without sorting them all: the best ``first`` of each key, read in order
     from an index that starts with the key's columns and goes on (priority DESC, starts_at,
-    id) (migrations 0006 and 0007), then those few sorted. Any of the best ``first`` overall
+    id) (migration 0006), then those few sorted. Any of the best ``first`` overall
     is among the best ``first`` of its own key, so the page is the same; a compound's or a
     resident's long history, or what staff filed over years, is no longer sorted for each
     page."""
