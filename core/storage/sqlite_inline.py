@@ -19,6 +19,11 @@ requests' HTTP meanwhile. Statements stay short on this tier (the heaviest, a bo
 shortlist, takes about a millisecond); a busy database file (another process writing)
 blocks for at most the busy timeout.
 
+Reads made outside a transaction go to a second, read-only connection, so they never wait
+for another request's commit (see :class:`InlineSqliteClient`). A read that asks about
+the writer's own state (``last_insert_rowid()``, ``changes()``) must run in a transaction
+or through the client's insert; nothing here asks so.
+
 Everything else is tortoise's SQLite client unchanged (dialect, executor, schema editor,
 migrations); the connection is an object with the coroutine methods of
 ``aiosqlite.Connection`` that the client calls. PostgreSQL is unaffected.
