@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.machine import cpu_times, steal_share
+from bench.machine import cpu_times, process_cpu, steal_share
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -50,14 +50,14 @@ def _wait(url: str) -> None:
 
 
 @contextmanager
-def serving(command: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
+def serving(command: list[str], env: dict[str, str], probe: str) -> Iterator[int]:
     """The server running until the block ends. Its output goes to a file; when the block
     fails, the error says how the server ended and what it printed last."""
     with tempfile.TemporaryFile("w+") as log:
         proc = subprocess.Popen(command, env={**os.environ, **env}, stdout=log, stderr=log)
         try:
             _wait(probe)
-            yield
+            yield proc.pid
         except Exception as exc:
             ended = proc.poll()
             log.seek(0)
@@ -73,8 +73,13 @@ def serving(command: list[str], env: dict[str, str], probe: str) -> Iterator[Non
                 proc.wait()
 
 
-def load(base: str, scenario: str, seconds: float, concurrency: int) -> dict[str, Any]:
+def load(
+    base: str, scenario: str, seconds: float, concurrency: int, server: int, database: bool
+) -> dict[str, Any]:
+    """One scenario against the server at ``base`` (process ``server``); ``database``: a
+    database server runs beside it (PostgreSQL), whose CPU time is counted too."""
     before = cpu_times()
+    used_before = process_cpu(server)
     done = subprocess.run(
         [
             sys.executable,
@@ -94,6 +99,13 @@ def load(base: str, scenario: str, seconds: float, concurrency: int) -> dict[str
         raise RuntimeError(f"the load generator failed on {scenario}:\n{done.stderr}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     result["cpu_steal"] = steal_share(before, cpu_times())
+    used = process_cpu(server)
+    for part in ("server", "database"):
+        spent = used.get(part, 0.0) - used_before.get(part, 0.0)
+        counts = used and (part == "server" or database) and result["requests"]
+        # CPU time per answered request: where a booking's cost goes, between the web
+        # workers and the database (on SQLite the database is inside the server).
+        result[f"{part}_cpu_ms"] = round(1000 * spent / result["requests"], 2) if counts else None
     return result
 
 
@@ -113,16 +125,18 @@ def configuration(
         "--workers",
         str(workers),
     ]
+    database = not url.startswith("sqlite")
     with serving(
         [*uvicorn, "--factory", "bench.ceiling:app", "--port", str(cport)],
         {"REDBUTLER_DATABASE_URL": ceiling_url},
         f"http://127.0.0.1:{cport}/bare",
-    ):
+    ) as server:
+        base = f"http://127.0.0.1:{cport}"
         for scenario in ("bare", "insert"):
             out.append(
                 {
                     "config": name,
-                    **load(f"http://127.0.0.1:{cport}", scenario, seconds, concurrency),
+                    **load(base, scenario, seconds, concurrency, server, database),
                 }
             )
     with serving(
@@ -143,12 +157,20 @@ def configuration(
         ],
         {"REDBUTLER_RATE_LIMIT": "0"},
         f"http://127.0.0.1:{rport}/health",
-    ):
+    ) as server:
+        base = f"http://127.0.0.1:{rport}"
         for scenario in ("booking", "read-requests", "read-offers"):
             out.append(
                 {
                     "config": name,
-                    **load(f"http://127.0.0.1:{rport}", scenario, seconds, concurrency),
+                    **load(
+                        f"http://127.0.0.1:{rport}",
+                        scenario,
+                        seconds,
+                        concurrency,
+                        server,
+                        database,
+                    ),
                 }
             )
     return out
@@ -210,12 +232,14 @@ def main() -> None:
         f"# Load benchmark ({report['when']}, {report['machine']}, {args.concurrency} clients)",
         "",
         "| configuration | scenario | requests/s | p50 ms | p99 ms | errors (dropped connections) "
-        "| CPU steal |",
-        "|---|---|---|---|---|---|---|",
+        "| CPU ms a request: server (database) | CPU steal |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     lines += [
         f"| {r['config']} | {r['scenario']} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} "
-        f"| {r['errors']} ({r['dropped_connections']}) | {r['cpu_steal']} |"
+        f"| {r['errors']} ({r['dropped_connections']}) "
+        f"| {r['server_cpu_ms']} ({'-' if r['database_cpu_ms'] is None else r['database_cpu_ms']}) "
+        f"| {r['cpu_steal']} |"
         for r in rows
     ]
     (RESULTS / "load.md").write_text("\n".join(lines) + "\n")
