@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Litestar, Request
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
@@ -21,7 +21,6 @@ from api.controllers import CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS, LARGEST_ID
 from api.idempotency import IdempotencyMiddleware
 from api.ratelimit import Counter, MemoryCounter, RateLimitMiddleware, RedisCounter
-from core.domain.access import Principal
 from core.domain.errors import InvalidInput, NotFound
 from core.domain.time import utcnow
 from core.plugins.manager import PluginHost, build_plugin_host
@@ -68,15 +67,6 @@ def create_app(
     def provide_services() -> Services:
         return services
 
-    def provide_principal(
-        request: Request[Any, Any, Any], services: NamedDependency[Services]
-    ) -> Principal:
-        """``who``. It takes ``services`` only to be resolved after it: Litestar resolves
-        dependencies that do not depend on each other concurrently, in an anyio task group
-        (two tasks on every request for two trivial lookups: 6% of a booking's time in the
-        server, litestar-org/litestar#4563); one after the other they run inline."""
-        return current_principal(request)
-
     async def ids_in_range(request: Request[Any, Any, Any]) -> None:
         """An id past what the database can hold names nothing: 404 for a path, 422 for a
         query parameter (rather than the database's overflow)."""
@@ -96,7 +86,7 @@ def create_app(
         lifespan=[lifespan],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),
-            "who": Provide(provide_principal, sync_to_thread=False),
+            "who": Provide(current_principal, sync_to_thread=False),
         },
         # Authentication first: keys are scoped to the account it finds.
         middleware=[
