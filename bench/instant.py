@@ -5,10 +5,10 @@ Builds a fresh SQLite database (the embedded default) with one compound, ``volun
 volunteers drawn like ``bench.district``'s (skills, weekly availability, caps), loads them
 in bulk, and times ``BookingService.create`` (validation, insert, history, matching, offer,
 commit) for ``bookings`` grocery requests spread over the next week, after 20 warm-up calls,
-and separately its matching step (stored request to stored offer). Half the offers are
-accepted as it goes, so later bookings meet busy volunteers and weekly loads. It reports the
-share of CPU time the hypervisor stole meanwhile: on a shared virtual machine the tail moves
-with it. Run alone with ``python -m bench.instant``.
+and separately its matching step (choosing whom to offer it to, before anything is written).
+Half the offers are accepted as it goes, so later bookings meet busy volunteers and weekly
+loads. It reports the share of CPU time the hypervisor stole meanwhile: on a shared virtual
+machine the tail moves with it. Run alone with ``python -m bench.instant``.
 """
 
 from __future__ import annotations
@@ -128,18 +128,19 @@ async def _run(volunteers: int, bookings: int, url: str) -> dict[str, Any]:
     async with open_database(url, apps=services.host.storage_apps):
         community_id, residents = await _populate(volunteers, rng)
         staff = Principal(account_id=1, name="bench", roles={community_id: {Role.STAFF}})
-        # The matching step alone: from the stored request to its offer (inside the call).
-        fill = services.bookings._fill
+        # The matching step alone: choosing whom to offer it to (inside the call, before
+        # the request and its offer are written).
+        plan = services.bookings._plan_fill
         matching: list[float] = []
 
-        async def timed_fill(request: Any, *args: Any, **kwargs: Any) -> Any:
+        async def timed_plan(request: Any, *args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
             try:
-                return await fill(request, *args, **kwargs)
+                return await plan(request, *args, **kwargs)
             finally:
                 matching.append((time.perf_counter() - t0) * 1000)
 
-        services.bookings._fill = timed_fill  # type: ignore[method-assign]
+        services.bookings._plan_fill = timed_plan  # type: ignore[method-assign]
         timings: list[float] = []
         offered = 0
         monday = datetime(2026, 11, 23, 0, 0)

@@ -110,6 +110,14 @@ async def test_nobody_eligible_goes_straight_to_staff(api: Api) -> None:
     # 06:00 is before anyone's free time.
     req = await api.post("/requests", "staff", groceries(start="06:00", end="07:00"))
     assert req["status"] == "unfilled"
+    # Written once, as matching left it: filed by the staff member, sent on by the system.
+    staff = req["history"][0]["actor_account_id"]
+    assert staff is not None
+    assert [
+        (h["event"], h["from_status"], h["to_status"], h["actor_account_id"])
+        for h in req["history"]
+    ] == [("created", None, "pending", staff), ("unfilled", "pending", "unfilled", None)]
+    assert req == await api.get(f"/requests/{req['id']}", "staff")
     reasons = await api.get(f"/requests/{req['id']}/candidates", "staff")
     assert {c["name"] for c in reasons} == {"Chen Jing", "Liu Yang", "Zhao Min"}
     assert all("not free for the whole window" in c["reasons"] for c in reasons)

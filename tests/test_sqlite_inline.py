@@ -101,3 +101,26 @@ async def test_a_database_in_memory_reads_on_its_one_connection() -> None:
         assert client._connection.reader is None  # type: ignore[attr-defined]
         await client.execute_query("INSERT INTO t (id) VALUES (7)")
         assert (await client.execute_query("SELECT id FROM t"))[1][0][0] == 7
+
+
+async def test_a_transaction_holds_the_write_lock_from_its_start(tmp_path: Path) -> None:
+    """A transaction may read before it writes (a booking matches, then writes). Begun
+    deferred, another process's commit in between would make its first write fail at once
+    (SQLITE_BUSY_SNAPSHOT); so it takes the write lock at BEGIN, and the other process
+    waits for it instead."""
+    path = tmp_path / "lock.sqlite3"
+    async with open_database(f"sqlite://{path}"):
+        client = connections.get("default")
+        await client.execute_script("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        other = sqlite3.connect(path, isolation_level=None, timeout=0)  # another process
+        try:
+            async with in_transaction() as conn:
+                _, rows = await conn.execute_query("SELECT count(*) FROM t")  # reads first
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("INSERT INTO t (v) VALUES ('other')")
+                await conn.execute_query("INSERT INTO t (v) VALUES ('mine')")
+            other.execute("INSERT INTO t (v) VALUES ('other, after')")
+        finally:
+            other.close()
+        _, rows = await client.execute_query("SELECT v FROM t ORDER BY id")
+        assert [r[0] for r in rows] == ["mine", "other, after"]

@@ -246,37 +246,42 @@ class BookingService:
         **values: Any,
     ) -> RequestRecord:
         now = self.s.clock()
-        events: list[RequestEvent] = []
+        request = ServiceRequest(
+            **values,
+            filed_by_id=filed_by_id,
+            status=RequestStatus.PENDING,
+            seats=len(seats),
+            filled=0,
+            required_skills=sorted(set().union(*seats)),
+            required_credentials=sorted(credentials),
+            seat_skills=[sorted(s) for s in seats],
+            notes=notes,
+        )
+        # The rows it points at were read while validating: attach them, no re-read.
+        request.community, request.building, request.resident = related
+        first: list[tuple[EventKind, str | None, str, int | None, str]] = [
+            (EventKind.CREATED, None, RequestStatus.PENDING, filed_by_id, notes)
+        ]
         async with transaction():
-            request = await store.insert_request(
-                **values,
-                filed_by_id=filed_by_id,
-                status=RequestStatus.PENDING,
-                seats=len(seats),
-                filled=0,
-                required_skills=sorted(set().union(*seats)),
-                required_credentials=sorted(credentials),
-                seat_skills=[sorted(s) for s in seats],
-                notes=notes,
-            )
-            # The rows it points at were read while validating: attach them, no re-read.
-            request.community, request.building, request.resident = related
-            await self.s.host.stored(stored_request(request))
-            events.append(
-                await store.record_event(
-                    request,
-                    EventKind.CREATED,
-                    now,
-                    to_status=RequestStatus.PENDING,
-                    actor_id=filed_by_id,
-                    note=notes,
-                )
-            )
+            # Matched before it is written: a new request has no offers, and whom it may
+            # be offered to does not depend on its row. So it is written once, with the
+            # status matching left it in (no update after), and its history with it.
+            picks: list[tuple[int, list[Ranked]]] = []
+            broadcast = False
             if instant:
-                # No offers yet: it is new. The pool, when the caller read it already.
-                events += await self._fill(request, offers=[], pool_ids=pool_ids)
+                picks, broadcast, unfilled = await self._plan_fill(
+                    request, offers=[], pool_ids=pool_ids, now=now
+                )
+                if unfilled is not None:
+                    request.status = RequestStatus.UNFILLED
+                    first.append(
+                        (EventKind.UNFILLED, RequestStatus.PENDING, request.status, None, unfilled)
+                    )
+            events = await store.insert_request(request, now, first)
+            await self.s.host.stored(stored_request(request))
+            events += await self._offer_picks(request, picks, now, None, broadcast=broadcast)
         await self.s.host.emit(events)
-        # The request as this transaction left it (status set in place by _fill), its whole
+        # The request as this transaction wrote it (its status decided before), its whole
         # history the events written here: nothing is read again. Nobody holds a seat yet:
         # matching only made offers.
         history = store.history_written(
@@ -660,37 +665,15 @@ class BookingService:
         """Offer every open seat to the best remaining candidate (to the top N at once for an
         urgent request); if nobody is left and no offer is out, or the request was declined
         too often, it goes to the staff's unfilled queue. Runs inside the caller's
-        transaction, after its first write. ``offers``: the request's offers as
+        transaction. ``offers``: the request's offers as
         ``store.offer_summary`` gives them, and ``pool_ids`` its compound's matching pool
         (``communities.pool_ids``), when the caller knows them already."""
         now = self.s.clock()
-        policy = decode_settings(request.community.settings)
-        events: list[RequestEvent] = []
-        escalated = request.declines >= policy.escalate_after_declines
-        if offers is None:
-            offers = await store.offer_summary(request.id)  # (volunteer, seat, status) each
-        busy_seats = {seat for _, seat, status in offers if status in SEAT_HOLDING}
-        open_seats = [] if escalated else [i for i in range(request.seats) if i not in busy_seats]
-        pending = sum(1 for *_, status in offers if status == OfferStatus.OFFERED)
-        window = store.window_of(request)
-        if open_seats and window.start > now:
-            per_seat = policy.broadcast_top_n if request.urgent else 1
-            already = {vid for vid, *_ in offers}
-            picks = await self._pick(request, open_seats, per_seat, already, policy, pool_ids)
-            for seat, ranked in picks:
-                for choice in ranked:
-                    events.append(
-                        await self._make_offer(
-                            request, choice, seat, now, policy, actor_id, broadcast=per_seat > 1
-                        )
-                    )
-                    pending += 1
-        if pending == 0 and request.filled < request.seats:
-            note = (
-                f"declined {request.declines} times; waiting for staff"
-                if escalated
-                else "no eligible volunteer left; waiting for staff"
-            )
+        picks, broadcast, unfilled = await self._plan_fill(
+            request, offers=offers, pool_ids=pool_ids, now=now
+        )
+        events = await self._offer_picks(request, picks, now, actor_id, broadcast=broadcast)
+        if unfilled is not None:
             event = await store.change_status(
                 request,
                 {RequestStatus.PENDING},
@@ -698,11 +681,66 @@ class BookingService:
                 EventKind.UNFILLED,
                 now,
                 actor_id=actor_id,
-                note=note,
+                note=unfilled,
             )
             if event is not None:
                 events.append(event)
         return events
+
+    async def _offer_picks(
+        self,
+        request: ServiceRequest,
+        picks: list[tuple[int, list[Ranked]]],
+        now: datetime,
+        actor_id: int | None,
+        *,
+        broadcast: bool,
+    ) -> list[RequestEvent]:
+        """Offer each seat to its picks (``_plan_fill``'s): the offers' events."""
+        if not picks:
+            return []
+        policy = decode_settings(request.community.settings)
+        return [
+            await self._make_offer(
+                request, choice, seat, now, policy, actor_id, broadcast=broadcast
+            )
+            for seat, ranked in picks
+            for choice in ranked
+        ]
+
+    async def _plan_fill(
+        self,
+        request: ServiceRequest,
+        *,
+        offers: list[tuple[int, int, OfferStatus]] | None,
+        pool_ids: list[int] | None,
+        now: datetime,
+    ) -> tuple[list[tuple[int, list[Ranked]]], bool, str | None]:
+        """What ``_fill`` would do, nothing written: the picks for each open seat, whether
+        they are a broadcast (several per seat), and, when no offer would then be out for an
+        unfilled seat, why the request goes to the staff's queue (else None)."""
+        policy = decode_settings(request.community.settings)
+        escalated = request.declines >= policy.escalate_after_declines
+        if offers is None:
+            offers = await store.offer_summary(request.id)  # (volunteer, seat, status) each
+        busy_seats = {seat for _, seat, status in offers if status in SEAT_HOLDING}
+        open_seats = [] if escalated else [i for i in range(request.seats) if i not in busy_seats]
+        pending = sum(1 for *_, status in offers if status == OfferStatus.OFFERED)
+        window = store.window_of(request)
+        per_seat = policy.broadcast_top_n if request.urgent else 1
+        picks: list[tuple[int, list[Ranked]]] = []
+        if open_seats and window.start > now:
+            already = {vid for vid, *_ in offers}
+            picks = await self._pick(request, open_seats, per_seat, already, policy, pool_ids)
+            pending += sum(len(ranked) for _, ranked in picks)
+        if pending == 0 and request.filled < request.seats:
+            note = (
+                f"declined {request.declines} times; waiting for staff"
+                if escalated
+                else "no eligible volunteer left; waiting for staff"
+            )
+            return picks, per_seat > 1, note
+        return picks, per_seat > 1, None
 
     async def _pick(
         self,

@@ -4,12 +4,15 @@ transaction: never read-then-write."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.fields import Field
 
 from core.domain.enums import EventKind, OfferStatus, RequestStatus
 from core.domain.errors import Conflict, NotFound
@@ -40,8 +43,92 @@ from core.storage.raw import Raw
 REQUEST_RELATED = ("community", "building", "resident__membership__account")
 
 
-async def insert_request(**values: Any) -> ServiceRequest:
-    return await ServiceRequest.create(**values)
+async def insert_request(
+    request: ServiceRequest,
+    at: datetime,
+    history: Sequence[tuple[EventKind, str | None, str, int | None, str]],
+) -> list[RequestEvent]:
+    """Write ``request`` (a new, unsaved instance; its id is set here) and the first rows
+    of its history, each ``(kind, from status, to status, actor, note)`` at ``at``, inside
+    the caller's transaction: the events to deliver after commit.
+
+    The values are the ORM's own (each field's ``to_db_value``, as ``Model.save`` writes
+    them), the statement hand-written: on PostgreSQL the request and its history are one
+    statement (a data-modifying CTE), a round trip instead of two; on SQLite, where a
+    statement costs no round trip, two."""
+    raw = Raw()
+    fields = _request_fields()
+    values = [field.to_db_value(getattr(request, name), request) for name, _, field in fields]
+    columns = ", ".join(f'"{column}"' for _, column, _ in fields)
+
+    def insert(first: int) -> str:
+        """The request's INSERT, its values numbered from ``first``."""
+        marks = ", ".join(raw.param(first + i) for i in range(len(values)))
+        return f"INSERT INTO service_request ({columns}) VALUES ({marks}) RETURNING id"
+
+    params: list[Any] = [raw.when(at)]
+    rows = []
+    for kind, from_status, to_status, actor_id, note in history:
+        params += [str(kind), _text(from_status), _text(to_status), actor_id, note[:300]]
+        marks = [raw.param(len(params) - 4 + i) for i in range(5)]
+        if not raw.sqlite:
+            marks = [f"CAST({m} AS {t})" for m, t in zip(marks, _HISTORY_TYPES, strict=True)]
+        rows.append(marks)
+    if raw.sqlite:
+        [(request_id,)] = await raw.rows(insert(1), values)
+        await raw.write(
+            f"INSERT INTO request_history ({_HISTORY_COLUMNS}) VALUES "
+            + ", ".join(
+                f"({request_id}, ?1, {', '.join(m[:4])}, NULL, NULL, {m[4]})" for m in rows
+            ),
+            params,
+        )
+    else:
+        # In the order given: a request's history reads in the order of its ids.
+        listed = ", ".join(f"({i}, {', '.join(m)})" for i, m in enumerate(rows))
+        [(request_id,)] = await raw.rows(
+            f"WITH request AS ({insert(len(params) + 1)}), history AS ("
+            f"INSERT INTO request_history ({_HISTORY_COLUMNS}) "
+            "SELECT request.id, CAST($1 AS TIMESTAMPTZ), h.event, h.from_status, h.to_status, "
+            "h.actor_id, NULL, NULL, h.note FROM request, "
+            f"(VALUES {listed}) AS h(n, event, from_status, to_status, actor_id, note) "
+            "ORDER BY h.n) SELECT id FROM request",
+            [*params, *values],
+        )
+    request.id = request_id
+    request._saved_in_db = True
+    return [
+        await record_event(
+            request,
+            kind,
+            at,
+            from_status=from_status,
+            to_status=to_status,
+            actor_id=actor_id,
+            note=note,
+            written=True,
+        )
+        for kind, from_status, to_status, actor_id, note in history
+    ]
+
+
+_HISTORY_TYPES = ("VARCHAR", "VARCHAR", "VARCHAR", "INT", "VARCHAR")
+
+
+def _text(status: str | None) -> str | None:
+    return None if status is None else str(status)
+
+
+@cache
+def _request_fields() -> tuple[tuple[str, str, Field[Any]], ...]:
+    """What a new request is written with: each stored field but the id (a foreign key
+    by its ``..._id``), its column and the field. Read once tortoise is initialised."""
+    meta = ServiceRequest._meta
+    return tuple(
+        (name, column, meta.fields_map[name])
+        for name, column in meta.fields_db_projection.items()
+        if name != meta.pk_attr
+    )
 
 
 async def get_request(request_id: int) -> ServiceRequest:

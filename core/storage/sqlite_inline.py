@@ -111,7 +111,12 @@ class InlineConnection:
         return self._conn.in_transaction
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
-        return InlineCursor(await self._run(sql, lambda: self._conn.execute(sql, parameters or ())))
+        # Tortoise's transactions take the write lock at once: a transaction may read
+        # before its first write (a booking matches, then writes), and in WAL mode a
+        # deferred one whose snapshot another process's commit overtook in between would
+        # fail at that write (SQLITE_BUSY_SNAPSHOT, without waiting). Run here, as BEGIN.
+        run = "BEGIN IMMEDIATE" if sql == "BEGIN" else sql
+        return InlineCursor(await self._run(sql, lambda: self._conn.execute(run, parameters or ())))
 
     async def execute_fetchall(
         self, sql: str, parameters: Sequence[Any] | None = None
