@@ -27,6 +27,7 @@ from core.storage.models import (
     ServiceRequest,
     Volunteer,
 )
+from core.storage.raw import Raw
 from tests.support import Api, groceries
 from tests.test_shortlist import _history, _populate
 
@@ -239,3 +240,24 @@ async def test_pages_read_in_index_order_are_slices_of_the_whole_list(api: Api) 
                 for offset in range(0, len(whole) + limit, limit)
             ]
             assert [r for page in pages for r in page] == whole
+
+
+async def test_id_lists_are_one_bound_array_on_postgresql(api: Api) -> None:
+    """A read over a list of ids (a page's offers, a pool's time off) reads the same text
+    whatever the ids on PostgreSQL: asyncpg prepares each text it has not seen (a round
+    trip and a plan) and keeps only the last 100, so written-in ids made every page a new
+    statement. SQLite writes them in. Either way the same rows come back."""
+    raw = Raw()
+    volunteers = sorted(v.id for v in await Volunteer.all())
+    assert len(volunteers) >= 3
+    texts = set()
+    for ids in (volunteers[:2], volunteers[1:], [volunteers[0], 10**6]):
+        where, values = raw.any_of("v.id", ids, 2)
+        texts.add(where)
+        rows = await raw.rows(
+            f"SELECT v.id FROM volunteer v WHERE v.active = {raw.param(1)} AND {where} "
+            "ORDER BY v.id",
+            [True, *values],
+        )
+        assert [r[0] for r in rows] == sorted(set(ids) & set(volunteers))
+    assert len(texts) == (3 if raw.sqlite else 1)

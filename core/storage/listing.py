@@ -34,7 +34,7 @@ from core.domain.records import (
     RequestRecord,
     Window,
 )
-from core.storage.raw import Raw, as_datetime, ints
+from core.storage.raw import Raw, as_datetime
 
 _REQUEST = (
     "r.id, r.community_id, r.line, r.service, r.details, r.starts_at, r.ends_at, b.name, "
@@ -166,12 +166,13 @@ async def _holders(request_ids: list[int], raw: Raw) -> dict[int, list[Assignmen
     if not request_ids:
         return out
     marks = ", ".join(raw.param(i) for i in (1, 2))
+    of_page, ids = raw.any_of("o.request_id", request_ids, 3)
     for rid, oid, vid, aid, name, party, status in await raw.rows(
         "SELECT o.request_id, o.id, o.volunteer_id, va.id, va.name, v.party_member, o.status "
         "FROM offer o JOIN volunteer v ON v.id = o.volunteer_id "
         "JOIN membership vm ON vm.id = v.membership_id JOIN account va ON va.id = vm.account_id "
-        f"WHERE o.request_id IN ({ints(request_ids)}) AND o.status IN ({marks}) ORDER BY o.id",
-        _HOLDING,
+        f"WHERE {of_page} AND o.status IN ({marks}) ORDER BY o.id",
+        [*_HOLDING, *ids],
     ):
         out.setdefault(int(rid), []).append(
             AssignmentRecord(

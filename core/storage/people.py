@@ -385,10 +385,10 @@ async def load_candidates(
     if relevant_skills is not None:
         marks = ",".join(raw.param(n) for n in range(1, len(wanted) + 1))
         which = f" AND skill IN ({marks})" if wanted else " AND 1 = 0"
+    found, found_ids = raw.any_of("volunteer_id", (r[0] for r in rows), len(wanted) + 1)
     for vid, skill, level in await raw.rows(
-        "SELECT volunteer_id, skill, level FROM volunteer_skill "
-        f"WHERE volunteer_id IN ({ints(r[0] for r in rows)}){which}",
-        wanted,
+        f"SELECT volunteer_id, skill, level FROM volunteer_skill WHERE {found}{which}",
+        [*wanted, *found_ids],
     ):
         held[vid][skill] = level
     rows = [r for r in rows if skills <= held[r[0]].keys()]
@@ -396,22 +396,24 @@ async def load_candidates(
         return []
     ids = [r[0] for r in rows]
     accounts = [r[1] for r in rows]
-    id_list, account_list = ints(ids), ints(accounts)
+    # Each read below binds its own values first, then the ids (third).
+    of_ids, id_values = raw.any_of("volunteer_id", ids, 3)
+    of_accounts, account_values = raw.any_of("account_id", accounts, 3)
     lo, hi = raw.when(window.start), raw.when(window.end)
     p1, p2 = raw.param(1), raw.param(2)
 
     off: dict[int, list[Interval]] = defaultdict(list)
     for vid, start, end in await raw.rows(
-        f"SELECT volunteer_id, starts_at, ends_at FROM time_off WHERE volunteer_id IN "
-        f"({id_list}) AND starts_at < {p1} AND ends_at > {p2}",
-        [hi, lo],
+        f"SELECT volunteer_id, starts_at, ends_at FROM time_off WHERE {of_ids} "
+        f"AND starts_at < {p1} AND ends_at > {p2}",
+        [hi, lo, *id_values],
     ):
         off[vid].append(Interval(as_datetime(start), as_datetime(end)))
     extra: dict[int, list[Interval]] = defaultdict(list)
     for vid, start, end in await raw.rows(
-        f"SELECT volunteer_id, starts_at, ends_at FROM extra_time WHERE volunteer_id IN "
-        f"({id_list}) AND starts_at < {p1} AND ends_at > {p2}",
-        [hi, lo],
+        f"SELECT volunteer_id, starts_at, ends_at FROM extra_time WHERE {of_ids} "
+        f"AND starts_at < {p1} AND ends_at > {p2}",
+        [hi, lo, *id_values],
     ):
         extra[vid].append(Interval(as_datetime(start), as_datetime(end)))
     weekly: dict[int, list[WeeklyWindow]] = defaultdict(list)
@@ -420,21 +422,22 @@ async def load_candidates(
             weekly[w.volunteer_id].append(_weekly(w))
     busy: dict[int, list[Interval]] = defaultdict(list)
     for account_id, start in await raw.rows(
-        f"SELECT account_id, starts_at FROM volunteer_slot WHERE account_id IN "
-        f"({account_list}) AND starts_at >= {p1} AND starts_at < {p2}",
-        [lo, hi],
+        f"SELECT account_id, starts_at FROM volunteer_slot WHERE {of_accounts} "
+        f"AND starts_at >= {p1} AND starts_at < {p2}",
+        [lo, hi, *account_values],
     ):
         begin = as_datetime(start)
         busy[account_id].append(Interval(begin, begin + SLOT))
     not_this = f" AND o.request_id <> {int(request_id)}" if request_id is not None else ""
+    offered_to, _ = raw.any_of("o.volunteer_id", ids, 4)
     for account_id, start, end in await raw.rows(
         "SELECT m.account_id, r.starts_at, r.ends_at FROM offer o "
         "JOIN volunteer v ON v.id = o.volunteer_id "
         "JOIN membership m ON m.id = v.membership_id "
         "JOIN service_request r ON r.id = o.request_id "
-        f"WHERE o.status = {p1} AND o.volunteer_id IN ({id_list}) "
+        f"WHERE o.status = {p1} AND {offered_to} "
         f"AND r.starts_at < {p2} AND r.ends_at > {raw.param(3)}{not_this}",
-        [OfferStatus.OFFERED.value, hi, lo],
+        [OfferStatus.OFFERED.value, hi, lo, *id_values],
     ):
         busy[account_id].append(Interval(as_datetime(start), as_datetime(end)))
 
@@ -444,10 +447,11 @@ async def load_candidates(
     earliest = min(weeks.values())
     loads: dict[tuple[int, date], int] = {}
     recent: dict[int, int] = defaultdict(int)
+    loaded, _ = raw.any_of("volunteer_id", ids, 2)
     for vid, raw_week, minutes in await raw.rows(
-        f"SELECT volunteer_id, week, minutes FROM volunteer_week_load WHERE volunteer_id IN "
-        f"({id_list}) AND week >= {p1}",
-        [raw.day(earliest - timedelta(weeks=3))],
+        f"SELECT volunteer_id, week, minutes FROM volunteer_week_load WHERE {loaded} "
+        f"AND week >= {p1}",
+        [raw.day(earliest - timedelta(weeks=3)), *id_values],
     ):
         week = as_date(raw_week)
         loads[(vid, week)] = minutes
@@ -457,9 +461,10 @@ async def load_candidates(
     stars: dict[int, float] = {}
     if resident_id is not None:
         given: dict[int, list[int]] = defaultdict(list)
+        rated, _ = raw.any_of("volunteer_id", ids, 2)
         for vid, n in await raw.rows(
-            f"SELECT volunteer_id, stars FROM rating WHERE resident_id = {int(resident_id)} "
-            f"AND volunteer_id IN ({id_list})"
+            f"SELECT volunteer_id, stars FROM rating WHERE resident_id = {p1} AND {rated}",
+            [int(resident_id), *id_values],
         ):
             given[vid].append(n)
         stars = {vid: sum(ns) / len(ns) for vid, ns in given.items()}

@@ -40,6 +40,18 @@ class Raw:
     def day(self, value: date) -> Any:
         return value.isoformat() if self.sqlite else value
 
+    def any_of(self, column: str, ids: Iterable[int], n: int) -> tuple[str, list[Any]]:
+        """SQL for ``column`` being one of ``ids``, and what it binds (as the ``n``-th value
+        on). On PostgreSQL that is one array: the statement reads the same whatever the
+        ids, so asyncpg prepares it once per connection (it prepares each text it has not
+        seen, a round trip and a plan, and keeps the last 100: a page's ids written in
+        would make every call a new statement). On SQLite, where preparing costs a few
+        microseconds, the ids are written in."""
+        values = [int(i) for i in ids]
+        if self.sqlite:
+            return f"{column} IN ({ints(values)})", []
+        return f"{column} = ANY(CAST({self.param(n)} AS BIGINT[]))", [values]
+
     async def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         _, found = await self.conn.execute_query(sql, list(params))
         return [tuple(r) for r in found]
