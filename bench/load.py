@@ -6,6 +6,12 @@ Each configuration starts, on loopback, a ceiling server (``bench/ceiling.py``: 
 endpoint and a one-row insert on the same database) and the real server
 (``redbutler serve --demo``, rate limit off), with the same uvicorn settings, and drives
 each scenario from a separate process (``bench/loadgen.py``) with 64 concurrent clients.
+
+The demo compound has one volunteer who picks up medicine, so most of its bookings find
+nobody free and go to the staff's queue. ``booking-offered`` makes the same bookings on a
+second database, the demo compound with ``STAFFED`` more such volunteers (free 08:00-20:00
+every day), where a booking is offered to someone before it returns; the row says how many
+were.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from typing import Any
 from bench.machine import cpu_times, process_cpu, steal_share
 
 RESULTS = Path(__file__).parent / "results"
+# Volunteers added to the demo compound for ``booking-offered``.
+STAFFED = 200
 
 
 def _port() -> int:
@@ -109,8 +117,25 @@ def load(
     return result
 
 
+def staffed(*args: str) -> str:
+    """Run ``bench.staffed`` in a process of its own (tortoise keeps each model's SQL once
+    a process: one process cannot open SQLite, then PostgreSQL)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.staffed", *args], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.staffed {' '.join(args)} failed:\n{done.stderr}")
+    return done.stdout
+
+
 def configuration(
-    name: str, url: str, ceiling_url: str, workers: int, seconds: float, concurrency: int
+    name: str,
+    url: str,
+    ceiling_url: str,
+    staffed_url: str,
+    workers: int,
+    seconds: float,
+    concurrency: int,
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     cport, rport = _port(), _port()
@@ -139,22 +164,10 @@ def configuration(
                     **load(base, scenario, seconds, concurrency, server, database),
                 }
             )
+    serve = [sys.executable, "-m", "core.cli", "serve", "--port", str(rport)]
+    serve += ["--log-level", "warning", "--workers", str(workers)]
     with serving(
-        [
-            sys.executable,
-            "-m",
-            "core.cli",
-            "serve",
-            "--demo",
-            "--port",
-            str(rport),
-            "--log-level",
-            "warning",
-            "--workers",
-            str(workers),
-            "--database-url",
-            url,
-        ],
+        [*serve, "--demo", "--database-url", url],
         {"REDBUTLER_RATE_LIMIT": "0"},
         f"http://127.0.0.1:{rport}/health",
     ) as server:
@@ -173,6 +186,16 @@ def configuration(
                     ),
                 }
             )
+    staffed("seed", staffed_url, str(STAFFED))
+    with serving(
+        [*serve, "--database-url", staffed_url],
+        {"REDBUTLER_RATE_LIMIT": "0"},
+        f"http://127.0.0.1:{rport}/health",
+    ) as server:
+        base = f"http://127.0.0.1:{rport}"
+        row = load(base, "booking-offered", seconds, concurrency, server, database)
+    filed, offered = json.loads(staffed("count", staffed_url))
+    out.append({"config": name, **row, "offered": f"{offered} of {filed}"})
     return out
 
 
@@ -200,25 +223,30 @@ def main() -> None:
             "SQLite, 1 worker",
             f"sqlite://{tmp}/redbutler.sqlite3",
             f"sqlite://{tmp}/ceiling.sqlite3",
+            f"sqlite://{tmp}/staffed.sqlite3",
             1,
             args.seconds,
             args.concurrency,
         )
     if args.postgres:
         name = f"rb_load_{os.getpid()}"
+        staffed = f"{name}_staffed"
         base = args.postgres.rsplit("/", 1)[0]
-        asyncio.run(_pg(args.postgres, f'CREATE DATABASE "{name}"'))
+        for db in (name, staffed):
+            asyncio.run(_pg(args.postgres, f'CREATE DATABASE "{db}"'))
         try:
             rows += configuration(
                 "PostgreSQL, 2 workers",
                 f"{base}/{name}",
                 f"{base}/{name}",
+                f"{base}/{staffed}",
                 2,
                 args.seconds,
                 args.concurrency,
             )
         finally:
-            asyncio.run(_pg(args.postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for db in (name, staffed):
+                asyncio.run(_pg(args.postgres, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
@@ -236,7 +264,9 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['config']} | {r['scenario']} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} "
+        f"| {r['config']} | {r['scenario']}"
+        + (f" (offered: {r['offered']})" if "offered" in r else "")
+        + f" | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} "
         f"| {r['errors']} ({r['dropped_connections']}) "
         f"| {r['server_cpu_ms']} ({'-' if r['database_cpu_ms'] is None else r['database_cpu_ms']}) "
         f"| {r['cpu_steal']} |"

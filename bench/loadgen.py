@@ -19,7 +19,7 @@ def body_for(scenario: str, n: int, day0: date) -> tuple[str, str, dict[str, Any
         return "GET", "/bare", None, ""
     if scenario == "insert":
         return "POST", "/insert", {}, ""
-    if scenario == "booking":
+    if scenario in ("booking", "booking-offered"):  # the second on a staffed compound
         day = day0 + timedelta(days=n % 28)
         minute = 8 * 60 + 5 * ((n // 28) % 132)
         start = f"{day.isoformat()}T{minute // 60:02d}:{minute % 60:02d}:00"

@@ -23,3 +23,25 @@ def test_instant_benchmark_runs() -> None:
     assert report["bookings"] == 5
     assert report["offered"] > 0
     assert report["matching_p50_ms"] > 0
+
+
+def test_the_load_benchmarks_staffed_compound_seeds(tmp_path: Path) -> None:
+    """``bench.staffed`` (the load benchmark's booking-offered scenario) still builds its
+    compound on the current models, and counts what was booked there."""
+    url = f"sqlite://{tmp_path}/staffed.sqlite3"
+    root = Path(__file__).parent.parent
+
+    def staffed(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.staffed", *args],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    staffed("seed", url, "5")
+    assert json.loads(staffed("count", url)) == [0, 0]
