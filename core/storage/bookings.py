@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.fields import Field
 
 from core.domain.enums import EventKind, OfferStatus, RequestStatus
 from core.domain.errors import Conflict, NotFound
@@ -38,7 +36,7 @@ from core.storage.models import (
     VolunteerSlot,
     VolunteerWeekLoad,
 )
-from core.storage.raw import Raw
+from core.storage.raw import Raw, new_row
 
 REQUEST_RELATED = ("community", "building", "resident__membership__account")
 
@@ -52,20 +50,10 @@ async def insert_request(
     of its history, each ``(kind, from status, to status, actor, note)`` at ``at``, inside
     the caller's transaction: the events to deliver after commit.
 
-    The values are the ORM's own (each field's ``to_db_value``, as ``Model.save`` writes
-    them), the statement hand-written: on PostgreSQL the request and its history are one
-    statement (a data-modifying CTE), a round trip instead of two; on SQLite, where a
-    statement costs no round trip, two."""
+    The values are the ORM's own (``raw.new_row``), the statement hand-written: on
+    PostgreSQL the request and its history are one statement (a data-modifying CTE), a
+    round trip instead of two; on SQLite, where a statement costs no round trip, two."""
     raw = Raw()
-    fields = _request_fields()
-    values = [field.to_db_value(getattr(request, name), request) for name, _, field in fields]
-    columns = ", ".join(f'"{column}"' for _, column, _ in fields)
-
-    def insert(first: int) -> str:
-        """The request's INSERT, its values numbered from ``first``."""
-        marks = ", ".join(raw.param(first + i) for i in range(len(values)))
-        return f"INSERT INTO service_request ({columns}) VALUES ({marks}) RETURNING id"
-
     params: list[Any] = [raw.when(at)]
     rows = []
     for kind, from_status, to_status, actor_id, note in history:
@@ -75,19 +63,22 @@ async def insert_request(
             marks = [f"CAST({m} AS {t})" for m, t in zip(marks, _HISTORY_TYPES, strict=True)]
         rows.append(marks)
     if raw.sqlite:
-        [(request_id,)] = await raw.rows(insert(1), values)
+        await raw.insert(request)
         await raw.write(
             f"INSERT INTO request_history ({_HISTORY_COLUMNS}) VALUES "
             + ", ".join(
-                f"({request_id}, ?1, {', '.join(m[:4])}, NULL, NULL, {m[4]})" for m in rows
+                f"({request.id}, ?1, {', '.join(m[:4])}, NULL, NULL, {m[4]})" for m in rows
             ),
             params,
         )
     else:
+        columns, values = new_row(request)  # numbered after the history's values
+        places = ", ".join(raw.param(len(params) + 1 + i) for i in range(len(values)))
         # In the order given: a request's history reads in the order of its ids.
         listed = ", ".join(f"({i}, {', '.join(m)})" for i, m in enumerate(rows))
-        [(request_id,)] = await raw.rows(
-            f"WITH request AS ({insert(len(params) + 1)}), history AS ("
+        [(request.id,)] = await raw.rows(
+            f"WITH request AS (INSERT INTO service_request ({columns}) VALUES ({places}) "
+            "RETURNING id), history AS ("
             f"INSERT INTO request_history ({_HISTORY_COLUMNS}) "
             "SELECT request.id, CAST($1 AS TIMESTAMPTZ), h.event, h.from_status, h.to_status, "
             "h.actor_id, NULL, NULL, h.note FROM request, "
@@ -95,8 +86,7 @@ async def insert_request(
             "ORDER BY h.n) SELECT id FROM request",
             [*params, *values],
         )
-    request.id = request_id
-    request._saved_in_db = True
+        request._saved_in_db = True
     return [
         await record_event(
             request,
@@ -117,18 +107,6 @@ _HISTORY_TYPES = ("VARCHAR", "VARCHAR", "VARCHAR", "INT", "VARCHAR")
 
 def _text(status: str | None) -> str | None:
     return None if status is None else str(status)
-
-
-@cache
-def _request_fields() -> tuple[tuple[str, str, Field[Any]], ...]:
-    """What a new request is written with: each stored field but the id (a foreign key
-    by its ``..._id``), its column and the field. Read once tortoise is initialised."""
-    meta = ServiceRequest._meta
-    return tuple(
-        (name, column, meta.fields_map[name])
-        for name, column in meta.fields_db_projection.items()
-        if name != meta.pk_attr
-    )
 
 
 async def get_request(request_id: int) -> ServiceRequest:
@@ -345,20 +323,22 @@ async def create_offer(
     broadcast: bool = False,
     batch_run_id: int | None = None,
 ) -> Offer:
+    offer = Offer(
+        request_id=request.id,
+        volunteer_id=volunteer_id,
+        status=OfferStatus.OFFERED,
+        score=score,
+        score_breakdown=breakdown,
+        offered_at=at,
+        expires_at=expires_at,
+        offered_by_id=offered_by,
+        seat=seat,
+        broadcast=broadcast,
+        batch_run_id=batch_run_id,
+    )
     try:
-        return await Offer.create(
-            request_id=request.id,
-            volunteer_id=volunteer_id,
-            status=OfferStatus.OFFERED,
-            score=score,
-            score_breakdown=breakdown,
-            offered_at=at,
-            expires_at=expires_at,
-            offered_by_id=offered_by,
-            seat=seat,
-            broadcast=broadcast,
-            batch_run_id=batch_run_id,
-        )
+        await Raw().insert(offer)
+        return offer
     except IntegrityError:
         raise Conflict(
             f"volunteer {volunteer_id} was already offered request {request.id}"

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from core.domain.events import NotificationOut
 from core.domain.policy import CommunitySettings
 from core.storage.models import Notification, Offer, ServiceRequest
+from core.storage.raw import Raw
 
 
 async def _add(
@@ -22,21 +23,20 @@ async def _add(
     request_id: int | None,
     offer_id: int | None,
 ) -> None:
-    await Notification.bulk_create(
-        [
-            Notification(
-                account_id=account_id,
-                kind=kind,
-                dedupe_key=key,
-                title=title[:200],
-                body=body[:1000],
-                due_at=due_at,
-                created_at=now,
-                request_id=request_id,
-                offer_id=offer_id,
-            )
-        ],
-        ignore_conflicts=True,
+    # Once per key: a second notice of the same thing is dropped.
+    await Raw().insert(
+        Notification(
+            account_id=account_id,
+            kind=kind,
+            dedupe_key=key,
+            title=title[:200],
+            body=body[:1000],
+            due_at=due_at,
+            created_at=now,
+            request_id=request_id,
+            offer_id=offer_id,
+        ),
+        ignore_conflict=True,
     )
 
 
