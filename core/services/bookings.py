@@ -733,14 +733,14 @@ class BookingService:
             already = {vid for vid, *_ in offers}
             picks = await self._pick(request, open_seats, per_seat, already, policy, pool_ids)
             pending += sum(len(ranked) for _, ranked in picks)
+        unfilled = None
         if pending == 0 and request.filled < request.seats:
-            note = (
+            unfilled = (
                 f"declined {request.declines} times; waiting for staff"
                 if escalated
                 else "no eligible volunteer left; waiting for staff"
             )
-            return picks, per_seat > 1, note
-        return picks, per_seat > 1, None
+        return picks, per_seat > 1, unfilled
 
     async def _pick(
         self,

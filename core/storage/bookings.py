@@ -55,6 +55,7 @@ async def insert_request(
     round trip instead of two; on SQLite, where a statement costs no round trip, two."""
     raw = Raw()
     params: list[Any] = [raw.when(at)]
+    at_mark = raw.param(1)
     rows = []
     for kind, from_status, to_status, actor_id, note in history:
         params += [str(kind), _text(from_status), _text(to_status), actor_id, note[:300]]
@@ -67,7 +68,7 @@ async def insert_request(
         await raw.write(
             f"INSERT INTO request_history ({_HISTORY_COLUMNS}) VALUES "
             + ", ".join(
-                f"({request.id}, ?1, {', '.join(m[:4])}, NULL, NULL, {m[4]})" for m in rows
+                f"({request.id}, {at_mark}, {', '.join(m[:4])}, NULL, NULL, {m[4]})" for m in rows
             ),
             params,
         )
@@ -80,8 +81,8 @@ async def insert_request(
             f"WITH request AS (INSERT INTO service_request ({columns}) VALUES ({places}) "
             "RETURNING id), history AS ("
             f"INSERT INTO request_history ({_HISTORY_COLUMNS}) "
-            "SELECT request.id, CAST($1 AS TIMESTAMPTZ), h.event, h.from_status, h.to_status, "
-            "h.actor_id, NULL, NULL, h.note FROM request, "
+            f"SELECT request.id, CAST({at_mark} AS TIMESTAMPTZ), h.event, h.from_status, "
+            "h.to_status, h.actor_id, NULL, NULL, h.note FROM request, "
             f"(VALUES {listed}) AS h(n, event, from_status, to_status, actor_id, note) "
             "ORDER BY h.n) SELECT id FROM request",
             [*params, *values],

@@ -396,7 +396,8 @@ async def load_candidates(
         return []
     ids = [r[0] for r in rows]
     accounts = [r[1] for r in rows]
-    # Each read below binds its own values first, then the ids (third).
+    # Each read below binds its own values first, then the ids: ``id_values`` (one array
+    # on PostgreSQL), numbered after that read's own.
     of_ids, id_values = raw.any_of("volunteer_id", ids, 3)
     of_accounts, account_values = raw.any_of("account_id", accounts, 3)
     lo, hi = raw.when(window.start), raw.when(window.end)
