@@ -29,6 +29,7 @@ async def test_upgrade_from_the_previous_release_keeps_data(tmp_path: Path) -> N
             await ctx.init(config=orm_config(url))
             conn = connections.get("default")
             stamp, t, f = f"'{NOW}'", "TRUE", "FALSE"  # literals both databases read
+            later = "'2026-11-21 02:00:00+00:00'"
             for sql in (
                 f"INSERT INTO community (id, slug, name, timezone, created_at) VALUES "
                 f"(1, 'old', 'Old compound', 'Asia/Shanghai', {stamp})",
@@ -45,7 +46,7 @@ async def test_upgrade_from_the_previous_release_keeps_data(tmp_path: Path) -> N
                 f"INSERT INTO service_request (id, community_id, building_id, resident_id, "
                 f"filed_by_id, line, service, details, starts_at, ends_at, unit, room, status, "
                 f"seats, filled, required_skills, priority, notes, created_at, updated_at) VALUES "
-                f"(1, 1, 1, 1, 1, 'errands', 'groceries', '{{}}', {stamp}, {stamp}, '2', '301', "
+                f"(1, 1, 1, 1, 1, 'errands', 'groceries', '{{}}', {stamp}, {later}, '2', '301', "
                 f"'assigned', 1, 1, '[\"shopping\"]', 100, 'tofu', {stamp}, {stamp})",
                 f"INSERT INTO offer (id, request_id, volunteer_id, offered_by_id, status, score, "
                 f"score_breakdown, offered_at, expires_at, decline_reason) VALUES "
@@ -59,6 +60,8 @@ async def test_upgrade_from_the_previous_release_keeps_data(tmp_path: Path) -> N
             assert request.seat_skills == [] and request.declines == 0 and not request.urgent
             offer = await Offer.get(id=1)
             assert (offer.request_id, offer.status, offer.seat) == (1, "accepted", 0)
+            # 0007 copies each offer's window from its request.
+            assert (offer.starts_at, offer.ends_at) == (request.starts_at, request.ends_at)
             volunteer = await Volunteer.get(id=1)
             assert volunteer.preferred_lines == [] and volunteer.rel_answered == 0
             conn = connections.get("default")

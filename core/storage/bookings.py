@@ -336,6 +336,8 @@ async def create_offer(
         seat=seat,
         broadcast=broadcast,
         batch_run_id=batch_run_id,
+        starts_at=request.starts_at,
+        ends_at=request.ends_at,
     )
     try:
         await Raw().insert(offer)

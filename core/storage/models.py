@@ -350,12 +350,18 @@ class Offer(Model):
     broadcast = fields.BooleanField(default=False)
     batch_run_id = fields.IntField(null=True)
     completed_by_id = fields.IntField(null=True)
+    # The request's window, copied when the offer is made (a request's window never changes
+    # once filed): whether a volunteer's open offers overlap a time is then read from this
+    # table's own index, not by reading each offer's request.
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
 
     class Meta:
         table = "offer"
         unique_together = (("request", "volunteer"),)
-        # Expiry sweeps; a volunteer's offers (lists, and open offers as busy time).
-        indexes = (("status", "expires_at"), ("volunteer_id", "status"))
+        # Expiry sweeps; a volunteer's offers (lists, and open offers as busy time: the
+        # window ends the index, so an overlap check reads nothing else).
+        indexes = (("status", "expires_at"), ("volunteer_id", "status", "starts_at", "ends_at"))
 
 
 # A 5-minute slot of accepted work. Unique per account: the database itself refuses

@@ -432,12 +432,11 @@ async def load_candidates(
     not_this = f" AND o.request_id <> {int(request_id)}" if request_id is not None else ""
     offered_to, _ = raw.any_of("o.volunteer_id", ids, 4)
     for account_id, start, end in await raw.rows(
-        "SELECT m.account_id, r.starts_at, r.ends_at FROM offer o "
+        "SELECT m.account_id, o.starts_at, o.ends_at FROM offer o "
         "JOIN volunteer v ON v.id = o.volunteer_id "
         "JOIN membership m ON m.id = v.membership_id "
-        "JOIN service_request r ON r.id = o.request_id "
         f"WHERE o.status = {p1} AND {offered_to} "
-        f"AND r.starts_at < {p2} AND r.ends_at > {raw.param(3)}{not_this}",
+        f"AND o.starts_at < {p2} AND o.ends_at > {raw.param(3)}{not_this}",
         [OfferStatus.OFFERED.value, hi, lo, *id_values],
     ):
         busy[account_id].append(Interval(as_datetime(start), as_datetime(end)))

@@ -148,9 +148,9 @@ async def shortlist(
     )
     not_this = f" AND o.request_id <> {bind(int(need.request_id))}" if need.request_id else ""
     where.append(
-        "NOT EXISTS (SELECT 1 FROM offer o JOIN service_request r ON r.id = o.request_id "
+        "NOT EXISTS (SELECT 1 FROM offer o "
         f"WHERE o.volunteer_id = v.id AND o.status = {bind(OfferStatus.OFFERED.value)} "
-        f"AND r.starts_at < {bind(hi)} AND r.ends_at > {bind(lo)}{not_this})"
+        f"AND o.starts_at < {bind(hi)} AND o.ends_at > {bind(lo)}{not_this})"
     )
 
     week = by_community({c: raw.day(w) for c, w in weeks.items()})
