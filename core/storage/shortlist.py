@@ -97,6 +97,12 @@ async def shortlist(
         )
         return f"(CASE {arms} END)"
 
+    def real(sql: str) -> str:
+        """``sql`` as a double: PostgreSQL reads ``1.0`` as NUMERIC, whose arithmetic for
+        every volunteer scored is several times slower than a double's."""
+        return f"CAST({sql} AS DOUBLE PRECISION)"
+
+    one, zero = real("1"), real("0")
     window = need.window
     lo, hi = raw.when(window.start), raw.when(window.end)
     weeks: dict[int, date] = {c: week_start(window.start, zones[c]) for c in community_ids}
@@ -158,31 +164,32 @@ async def shortlist(
     stars = "CAST(NULL AS DOUBLE PRECISION)"
     if need.resident_id is not None:
         stars = (
-            "(SELECT AVG(rt.stars * 1.0) FROM rating rt WHERE rt.volunteer_id = v.id "
+            f"(SELECT AVG({real('rt.stars')}) FROM rating rt WHERE rt.volunteer_id = v.id "
             f"AND rt.resident_id = {bind(int(need.resident_id))})"
         )
     prefers = _json_list_has(raw, "v.preferred_lines", bind(need.line)) if need.line else "1 = 0"
     skills = sorted(need.skills)
     levels = [f"s{i}.level" for i in range(len(skills))]
-    # The stored values each part is made of, per volunteer.
+    recent = (
+        "COALESCE((SELECT SUM(w.minutes) FROM volunteer_week_load w "
+        f"WHERE w.volunteer_id = v.id AND w.week >= {first} AND w.week <= {week}), 0)"
+    )
+    # The stored values each part is made of, per volunteer: only what the score and the
+    # order need (what a shortlisted volunteer is shown with is read for those k alone).
     pool = (
-        "SELECT v.id AS id, m.account_id AS account_id, m.community_id AS cid, a.name AS name, "
+        "SELECT v.id AS id, m.community_id AS cid, "
         "b.name AS bname, b.grid AS bgrid, v.weekly_cap_minutes AS cap, "
-        "v.preferred_lines AS preferred_lines, v.party_member AS party_member, "
-        "v.credentials AS credentials, v.rel_answered AS n, v.rel_accepted AS acc, "
+        "v.rel_answered AS n, v.rel_accepted AS acc, "
         "v.rel_completed AS done, v.rel_missed AS miss, "
         + "".join(f"{level} AS level{i}, " for i, level in enumerate(levels))
         + "COALESCE(wk.minutes, 0) AS week_minutes, "
-        "COALESCE((SELECT SUM(w.minutes) FROM volunteer_week_load w "
-        f"WHERE w.volunteer_id = v.id AND w.week >= {first} AND w.week <= {week}), 0) "
-        f"AS recent, {stars} AS stars, "
-        f"CASE WHEN {prefers} THEN 1.0 ELSE 0.0 END AS prefers "
+        f"{recent} AS recent, {stars} AS stars, "
+        f"CASE WHEN {prefers} THEN {one} ELSE {zero} END AS prefers "
         # The free set first, then each volunteer in it by primary key: CROSS JOIN keeps
         # SQLite in this order (rather than walking the compound's memberships), and
         # PostgreSQL is told to keep it too (see _planned_as_written).
         f"FROM ({' UNION '.join(free)}) AS f CROSS JOIN volunteer v "
         "CROSS JOIN membership m " + " ".join(joins) + " "
-        "LEFT JOIN account a ON a.id = m.account_id "
         "LEFT JOIN building b ON b.id = v.home_building_id "
         "LEFT JOIN volunteer_week_load wk ON wk.volunteer_id = v.id "
         f"AND wk.week = {week} "
@@ -196,37 +203,51 @@ async def shortlist(
     near = []
     if need.building is not None:
         near.append(
-            f"WHEN cid = {bind(need.community_id)} AND bname = {bind(need.building)} THEN 1.0"
+            f"WHEN cid = {bind(need.community_id)} AND bname = {bind(need.building)} THEN {one}"
         )
     if need.grid:
-        near.append(f"WHEN cid = {bind(need.community_id)} AND bgrid = {bind(need.grid)} THEN 0.5")
+        near.append(
+            f"WHEN cid = {bind(need.community_id)} AND bgrid = {bind(need.grid)} THEN {one} / 2"
+        )
     rel_scale = reliability_scale(now)
     scale = bind(rel_scale, "DOUBLE PRECISION")
     parts = {
-        "fairness": f"1.0 - {least}(recent * 1.0 / {greatest}(cap * 4, 1), 1.0)",
-        "closeness": f"(CASE {' '.join(near)} ELSE 0.0 END)" if near else "0.0",
+        "fairness": f"1 - {least}({real('recent')} / {greatest}(cap * 4, 1), 1)",
+        "closeness": f"(CASE {' '.join(near)} ELSE {zero} END)" if near else zero,
         "skill": (
-            f"({' + '.join(f'level{i}' for i in range(len(skills)))}) * 1.0 / {5 * len(skills)}"
+            real(" + ".join(f"level{i}" for i in range(len(skills)))) + f" / {5 * len(skills)}"
             if skills
-            else "0.0"
+            else zero
         ),
         "reliability": (
             f"((acc * {scale} + 1.0) / (n * {scale} + 2.0) "
             f"+ (done * {scale} + 2.0) / ((done + miss) * {scale} + 2.0)) / 2.0"
         ),
-        "rating": "COALESCE((stars - 3.0) / 2.0, 0.0)",
+        "rating": f"COALESCE((stars - 3) / 2, {zero})",
         "preference": "prefers",
     }
     score = " + ".join(
         f"{bind(float(getattr(weights, part)), 'DOUBLE PRECISION')} * ({sql})"
         for part, sql in parts.items()
     )
-    sql = (
-        "SELECT id, account_id, cid, name, bname, bgrid, cap, preferred_lines, party_member, "
-        "credentials, n, acc, done, miss, week_minutes, recent, stars, "
+    ranked = (
+        "SELECT id, cid, bname, bgrid, cap, n, acc, done, miss, week_minutes, "
         + "".join(f"level{i}, " for i in range(len(skills)))
         + f"{score} AS score FROM ({pool}) AS pool "
         f"ORDER BY score DESC, week_minutes, id LIMIT {bind(int(k))}"
+    )
+    # The k best, then what they are shown with. Their recent load and this resident's
+    # stars are read again for these k rather than carried for every volunteer scored:
+    # SQLite evaluates a subquery each time its column is used, and sorts whole rows.
+    sql = (
+        "SELECT v.id, m.account_id, top.cid, a.name, top.bname, top.bgrid, top.cap, "
+        "v.preferred_lines, v.party_member, v.credentials, top.n, top.acc, top.done, "
+        f"top.miss, top.week_minutes, {recent}, {stars}, "
+        + "".join(f"top.level{i}, " for i in range(len(skills)))
+        + f"top.score FROM ({ranked}) AS top CROSS JOIN volunteer v CROSS JOIN membership m "
+        "LEFT JOIN account a ON a.id = m.account_id "
+        "WHERE v.id = top.id AND m.id = v.membership_id "
+        "ORDER BY top.score DESC, top.week_minutes, top.id"
     )
     found = []
     for row in await _planned_as_written(raw, sql, params):
