@@ -99,8 +99,13 @@ LARGEST_ID = 2**31 - 1
 
 
 def out_of_range(message: str) -> bool:
+    """Whether a driver refused a number as too large for its column: asyncpg's "value out
+    of int32 range", PostgreSQL's "integer out of range", sqlite3's "Python int too large
+    to convert". Not any "out of range" (an IndexError's is a bug, answered as one)."""
     return (
-        "out of int" in message or "too large to convert" in message or ("out of range" in message)
+        "out of int" in message
+        or "too large to convert" in message
+        or any(f"{kind} out of range" in message for kind in ("integer", "bigint", "smallint"))
     )
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from api.errors import out_of_range
+from core.services.bookings import BookingService
 from core.storage.models import RequestHistory, ServiceRequest
 from tests.support import Api, groceries
 from tests.test_access_matrix import second_compound
@@ -255,3 +259,23 @@ async def test_booking_checks_the_compound_line_and_resident_in_order(api: Api) 
     problem = await _problem(api, "b_resident", groceries(None, community_id=2), 409)
     assert problem["type"] == "/problems/service-line-disabled"
     assert await ServiceRequest.all().count() == 1
+
+
+def test_only_a_driver_refusing_a_number_reads_as_out_of_range() -> None:
+    assert out_of_range(
+        "invalid input for query argument $1: 9999999999 (value out of int32 range)"
+    )
+    assert out_of_range("integer out of range") and out_of_range("bigint out of range")
+    assert out_of_range("Python int too large to convert to SQLite INTEGER")
+    assert not out_of_range("list index out of range")  # a bug: a 500, not the caller's 422
+
+
+async def test_a_bug_is_a_500_not_blamed_on_the_input(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        return [][0]  # IndexError: list index out of range
+
+    monkeypatch.setattr(BookingService, "create", broken)
+    problem = await _problem(api, "staff", groceries(), 500)
+    assert "out of range" not in problem["detail"]
