@@ -63,10 +63,12 @@ async def shortlist(
     *,
     now: datetime,
     k: int,
+    only: Sequence[int] = (),
 ) -> Shortlist | None:
     """The ``k`` best eligible volunteers of ``community_ids`` for ``need`` by the SQL score,
     or None when the window crosses a local midnight (the weekly patterns must then be
-    expanded in Python; the caller ranks the whole pool)."""
+    expanded in Python; the caller ranks the whole pool). ``only``: of these volunteers
+    alone (which of them are still eligible)."""
     walls = {c: wall_window(need.window, zones[c]) for c in community_ids}
     if any(w is None for w in walls.values()):
         return None
@@ -137,6 +139,8 @@ async def shortlist(
     ]
     if exclude:
         where.append(f"v.id NOT IN ({ints(exclude)})")
+    if only:
+        where.append(f"v.id IN ({ints(only)})")
     # Each seat skill is a join, which both requires the skill and reads its level.
     joins = []
     for i, skill in enumerate(sorted(need.skills)):
@@ -293,7 +297,7 @@ async def _planned_as_written(raw: Raw, sql: str, params: list[Any]) -> list[tup
     table in FROM: written as ``v.id IN (...)`` it was re-run for every volunteer under
     this setting (1.6 s a booking with 5,000 volunteers)."""
     if raw.sqlite:
-        return await raw.rows(sql, params)
+        return await raw.rows(sql, params, beside=True)
     await raw.conn.execute_script(
         "SET LOCAL join_collapse_limit = 1; SET LOCAL from_collapse_limit = 1"
     )
