@@ -238,6 +238,8 @@ class InlineSqliteClient(SqliteClient):
         """A long SELECT, made outside any transaction, on the side connection in its own
         thread: it sees what was committed, as any read here does, while the event loop
         goes on with other requests. A database in memory reads on its one connection."""
+        if not self._connection:
+            await self.create_connection(with_db=True)
         connection: InlineConnection = self._connection  # type: ignore[assignment]
         if connection.side is None:
             _, rows = await self.execute_query(query, values)
