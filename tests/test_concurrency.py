@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-import pytest
-
-from core.services.bookings import BookingService
-from core.storage.database import reads_beside_writes
 from core.storage.models import Offer, ServiceRequest, VolunteerSlot
 from tests.support import Api, groceries
 
@@ -85,35 +80,3 @@ async def test_database_refuses_overlapping_slots_without_the_service(api: Api) 
     request = await ServiceRequest.get(id=offer["job"]["request_id"])
     assert request.filled == request.seats
     assert await bookings.claim_seat(request.id) is False
-
-
-async def test_a_pick_offered_other_work_meanwhile_is_matched_again(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """On SQLite a booking is matched before it takes the write lock (the shortlist is read
-    beside the event loop), then its picks are checked again under the lock. Here the same
-    errand is booked again in between and offered to the same volunteer: the first booking
-    is matched again rather than offering her two overlapping jobs."""
-    if not reads_beside_writes():
-        pytest.skip("PostgreSQL matches inside the booking's transaction")
-    plan = BookingService._plan_fill
-    meanwhile: list[dict[str, Any]] = []
-
-    async def racing(self: BookingService, request: Any, **kw: Any) -> Any:
-        found = await plan(self, request, **kw)
-        if not meanwhile:
-            meanwhile.append({})  # the booking below plans once, undisturbed
-            meanwhile[0] = await api.post("/requests", "staff", groceries(notes="again"))
-        return found
-
-    monkeypatch.setattr(BookingService, "_plan_fill", racing)
-    first = await api.post("/requests", "staff", groceries())
-    second = meanwhile[0]
-
-    def offered(record: dict[str, Any]) -> set[int]:
-        return {h["volunteer_account_id"] for h in record["history"] if h["event"] == "offered"}
-
-    # The one made in between got the best volunteer; the first went to someone else.
-    assert offered(second) and offered(first) != offered(second), (first, second)
-    open_offers = await Offer.filter(status="offered").values_list("volunteer_id", flat=True)
-    assert len(open_offers) == len(set(open_offers)), "a volunteer holds two overlapping offers"

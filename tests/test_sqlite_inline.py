@@ -124,36 +124,3 @@ async def test_a_transaction_holds_the_write_lock_from_its_start(tmp_path: Path)
             other.close()
         _, rows = await client.execute_query("SELECT v FROM t ORDER BY id")
         assert [r[0] for r in rows] == ["mine", "other, after"]
-
-
-async def test_a_long_read_runs_beside_the_event_loop(tmp_path: Path) -> None:
-    """``read_beside`` (a booking's shortlist, read before its transaction) runs on a third,
-    read-only connection in a thread of its own, and sees exactly what was committed, even
-    while a transaction is open; in memory it reads on the one connection."""
-    async with open_database(f"sqlite://{tmp_path}/beside.sqlite3"):
-        client = connections.get("default")
-        await client.execute_script("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
-        await client.execute_query("INSERT INTO t (v) VALUES ('committed')")
-        await client._connection.create_function(  # type: ignore[attr-defined]
-            "whoami", 0, lambda: threading.current_thread().name
-        )
-        here = threading.current_thread().name
-        rows = await client.read_beside("SELECT v, whoami() FROM t")  # type: ignore[attr-defined]
-        assert rows[0][0] == "committed" and rows[0][1].startswith("sqlite-read")
-        assert here != rows[0][1]
-        async with in_transaction() as conn:
-            await conn.execute_query("INSERT INTO t (v) VALUES ('pending')")
-            rows = await asyncio.wait_for(
-                client.read_beside("SELECT v FROM t ORDER BY id"),  # type: ignore[attr-defined]
-                1,
-            )
-            assert rows == [("committed",)]
-        rows = await client.read_beside("SELECT v FROM t ORDER BY id")  # type: ignore[attr-defined]
-        assert rows == [("committed",), ("pending",)]
-        with pytest.raises(OperationalError):
-            await client.read_beside("SELECT nothing FROM t")  # type: ignore[attr-defined]
-    async with open_database("sqlite://:memory:"):
-        client = connections.get("default")
-        await client.execute_script("CREATE TABLE t (id INTEGER PRIMARY KEY)")
-        await client.execute_query("INSERT INTO t (id) VALUES (7)")
-        assert await client.read_beside("SELECT id FROM t") == [(7,)]  # type: ignore[attr-defined]

@@ -35,7 +35,7 @@ from core.plugins.line import RequestDraft, ResidentInfo, StoredRequest
 from core.services.people import aware
 from core.storage import bookings as store
 from core.storage import communities, ledger, listing, notices, people
-from core.storage.database import reads_beside_writes, transaction
+from core.storage.database import transaction
 from core.storage.models import Building, Community, Offer, Resident, ServiceRequest
 from core.storage.shortlist import Shortlist, shortlist
 
@@ -262,28 +262,16 @@ class BookingService:
         first: list[tuple[EventKind, str | None, str, int | None, str]] = [
             (EventKind.CREATED, None, RequestStatus.PENDING, filed_by_id, notes)
         ]
-        # Matched before it is written: a new request has no offers, and whom it may be
-        # offered to does not depend on its row. So it is written once, with the status
-        # matching left it in (no update after), and its history with it.
-        picks: list[tuple[int, list[Ranked]]] = []
-        broadcast, unfilled = False, None
-        # On SQLite the plan is read before the write lock is taken, in a thread beside the
-        # event loop (database.reads_beside_writes), and its picks checked again under the
-        # lock: the lock is held for the writes alone, and other requests' Python runs
-        # while the shortlist is read. On PostgreSQL it is read inside the transaction.
-        planned = instant and reads_beside_writes()
-        if planned:
-            picks, broadcast, unfilled = await self._plan_fill(
-                request, offers=[], pool_ids=pool_ids, now=now
-            )
         async with transaction():
-            if planned and not await self._still_eligible(request, picks, pool_ids):
-                planned = False  # someone picked was taken meanwhile: plan again, here
+            # Matched before it is written: a new request has no offers, and whom it may
+            # be offered to does not depend on its row. So it is written once, with the
+            # status matching left it in (no update after), and its history with it.
+            picks: list[tuple[int, list[Ranked]]] = []
+            broadcast = False
             if instant:
-                if not planned:
-                    picks, broadcast, unfilled = await self._plan_fill(
-                        request, offers=[], pool_ids=pool_ids, now=now
-                    )
+                picks, broadcast, unfilled = await self._plan_fill(
+                    request, offers=[], pool_ids=pool_ids, now=now
+                )
                 if unfilled is not None:
                     request.status = RequestStatus.UNFILLED
                     first.append(
@@ -300,50 +288,6 @@ class BookingService:
             events, ZoneInfo(request.community.timezone), {filed_by_id: filed_by_name}
         )
         return await store.request_record(request, holders=[], history=history)
-
-    async def _still_eligible(
-        self,
-        request: ServiceRequest,
-        picks: list[tuple[int, list[Ranked]]],
-        pool_ids: list[int] | None,
-    ) -> bool:
-        """Whether everyone ``picks`` names may still take their seat: each still passes
-        every hard rule (free, not busy or offered overlapping work, under the weekly cap,
-        skills and credentials), read now. Their scores may have moved since they were
-        ranked, as any plan's may by the time it is written; who may take the work is
-        what must hold."""
-        if not picks:
-            return True
-        pool = await self._pool(request, pool_ids)
-        skills = seat_skills_of(request)
-        policy = decode_settings(request.community.settings)
-        host = self.s.host
-        for seat, ranked in picks:
-            ids = [r.candidate.volunteer_id for r in ranked]
-            if not ids:
-                continue  # nobody picked for this seat: nothing to check
-            need = self._need(request, seat, skills[seat])
-            found = await shortlist(
-                pool[0],
-                pool[1],
-                need,
-                policy.weights,
-                set(),
-                now=self.s.clock(),
-                k=len(ids),
-                only=ids,
-            )
-            if found is None:
-                return False
-            # Their snapshots as of now, plugins' vetoes included.
-            fit = {
-                c.volunteer_id
-                for c in found.candidates
-                if not ineligibility(need, c) and not (host.vets and host.vetoes(need, c))
-            }
-            if fit != set(ids):
-                return False
-        return True
 
     def _window(
         self, raw: WindowIn, zone: ZoneInfo, default: timedelta, longest: timedelta

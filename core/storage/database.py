@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from tortoise import connections
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as migrate_api
 from tortoise.transactions import in_transaction
@@ -57,13 +56,6 @@ async def open_database(
             yield
         finally:
             await ctx.close_connections()
-
-
-def reads_beside_writes() -> bool:
-    """Whether a long read made outside a transaction runs beside the writer, in a thread
-    of its own (the embedded SQLite tier, ``sqlite_inline``): worth doing such a read
-    before the write transaction rather than inside it."""
-    return hasattr(connections.get("default"), "read_beside")
 
 
 @asynccontextmanager

@@ -70,18 +70,9 @@ class Raw:
         obj._saved_in_db = True
         return True
 
-    async def rows(
-        self, sql: str, params: Sequence[Any] = (), *, beside: bool = False
-    ) -> list[tuple[Any, ...]]:
-        """The rows of a read. ``beside``: a long read that, made outside a transaction on
-        SQLite, runs in a thread of its own while the event loop serves other requests
-        (``sqlite_inline``); elsewhere it runs as any read."""
-        read_beside = getattr(self.conn, "read_beside", None) if beside else None
-        if read_beside is not None:
-            found: list[tuple[Any, ...]] = await read_beside(sql, list(params))
-            return found
-        _, rows = await self.conn.execute_query(sql, list(params))
-        return [tuple(r) for r in rows]
+    async def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        _, found = await self.conn.execute_query(sql, list(params))
+        return [tuple(r) for r in found]
 
     async def dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = await self.conn.execute_query_dict(sql, list(params))

@@ -63,12 +63,10 @@ async def shortlist(
     *,
     now: datetime,
     k: int,
-    only: Sequence[int] = (),
 ) -> Shortlist | None:
     """The ``k`` best eligible volunteers of ``community_ids`` for ``need`` by the SQL score,
     or None when the window crosses a local midnight (the weekly patterns must then be
-    expanded in Python; the caller ranks the whole pool). ``only``: of these volunteers
-    alone (which of them are still eligible)."""
+    expanded in Python; the caller ranks the whole pool)."""
     walls = {c: wall_window(need.window, zones[c]) for c in community_ids}
     if any(w is None for w in walls.values()):
         return None
@@ -112,10 +110,6 @@ async def shortlist(
     # or by one-off extra time, read once from its index (UNION: each volunteer once);
     # every other rule is checked per volunteer in that set through that table's own index.
     free = []
-    # Of ``only``: those few, each found through the volunteer's own index (``+weekday``
-    # keeps SQLite off the weekday index), bound so the text is the same for any of them.
-    of_only = f" AND volunteer_id IN ({', '.join(bind(int(v)) for v in only)})" if only else ""
-    weekday_column = "+weekday" if only else "weekday"
     zone_keys = sorted({zones[c].key for c in community_ids})
     for zone_key in zone_keys:
         cids = [c for c in community_ids if zones[c].key == zone_key]
@@ -127,15 +121,13 @@ async def shortlist(
             f"ON zm.id = zv.membership_id WHERE zm.community_id IN ({ints(cids)}))"
         )
         free.append(
-            "SELECT volunteer_id FROM availability_window "
-            f"WHERE {weekday_column} = {bind(weekday)} "
+            f"SELECT volunteer_id FROM availability_window WHERE weekday = {bind(weekday)} "
             f"AND start_minute <= {bind(start_minute)} AND end_minute >= {bind(end_minute)}"
             + in_zone
-            + of_only
         )
     free.append(
         "SELECT volunteer_id FROM extra_time "
-        f"WHERE starts_at <= {bind(lo)} AND ends_at >= {bind(hi)}" + of_only
+        f"WHERE starts_at <= {bind(lo)} AND ends_at >= {bind(hi)}"
     )
     where = [
         "v.id = f.volunteer_id",
@@ -301,7 +293,7 @@ async def _planned_as_written(raw: Raw, sql: str, params: list[Any]) -> list[tup
     table in FROM: written as ``v.id IN (...)`` it was re-run for every volunteer under
     this setting (1.6 s a booking with 5,000 volunteers)."""
     if raw.sqlite:
-        return await raw.rows(sql, params, beside=True)
+        return await raw.rows(sql, params)
     await raw.conn.execute_script(
         "SET LOCAL join_collapse_limit = 1; SET LOCAL from_collapse_limit = 1"
     )

@@ -20,12 +20,9 @@ shortlist, takes about a millisecond); a busy database file (another process wri
 blocks for at most the busy timeout.
 
 Reads made outside a transaction go to a second, read-only connection, so they never wait
-for another request's commit (see :class:`InlineSqliteClient`). A read long enough to be
-worth a thread hop (a booking's shortlist, read before its transaction) can run on a third,
-in a thread of its own (:meth:`InlineSqliteClient.read_beside`): SQLite lets go of the GIL
-while it steps, so the event loop runs other requests' Python meanwhile, on the other core.
-A read that asks about the writer's own state (``last_insert_rowid()``, ``changes()``)
-must run in a transaction or through the client's insert; nothing here asks so.
+for another request's commit (see :class:`InlineSqliteClient`). A read that asks about
+the writer's own state (``last_insert_rowid()``, ``changes()``) must run in a transaction
+or through the client's insert; nothing here asks so.
 
 Everything else is tortoise's SQLite client unchanged (dialect, executor, schema editor,
 migrations); the connection is an object with the coroutine methods of
@@ -90,23 +87,10 @@ class InlineConnection:
     """The coroutine methods of ``aiosqlite.Connection`` that tortoise's SQLite client
     uses, each run at once on the ``sqlite3`` connection."""
 
-    def __init__(
-        self,
-        conn: sqlite3.Connection,
-        reader: sqlite3.Connection | None = None,
-        side: sqlite3.Connection | None = None,
-    ) -> None:
+    def __init__(self, conn: sqlite3.Connection, reader: sqlite3.Connection | None = None) -> None:
         self._conn = conn
         self.reader = reader  # read-only, for reads outside transactions (see the client)
-        self.side = side  # read-only, for long reads in a thread of their own
         self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-sync")
-        self._beside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-read")
-
-    async def on_side_thread(self, call: Callable[[sqlite3.Connection], T]) -> T:
-        """``call`` on the side connection, in its thread (one at a time)."""
-        side = self.side
-        assert side is not None
-        return await asyncio.get_running_loop().run_in_executor(self._beside, call, side)
 
     async def _run(self, sql: str, call: Callable[[], T]) -> T:
         """Run a statement here, or on the disk thread when it commits (a write outside a
@@ -164,16 +148,13 @@ class InlineConnection:
     async def close(self) -> None:
         if self.reader is not None:
             self.reader.close()
-        if self.side is not None:
-            await self.on_side_thread(lambda side: side.close())
-        self._beside.shutdown(wait=False)
         await self._on_disk_thread(self._conn.close)
         self._disk.shutdown(wait=False)
 
     async def create_function(
         self, name: str, num_params: int, func: Callable[..., Any], deterministic: bool = False
     ) -> None:
-        for conn in (self._conn, self.reader, self.side):
+        for conn in (self._conn, self.reader):
             if conn is not None:
                 conn.create_function(name, num_params, func, deterministic=deterministic)
 
@@ -199,8 +180,7 @@ class InlineSqliteClient(SqliteClient):
         writer = self._open()  # first: it makes the file and puts it in WAL mode
         in_memory = ":memory:" in self.filename or "mode=memory" in self.filename
         reader = None if in_memory else self._open(read_only=True)
-        side = None if in_memory else self._open(read_only=True)
-        self._connection = InlineConnection(writer, reader, side)  # type: ignore[assignment]
+        self._connection = InlineConnection(writer, reader)  # type: ignore[assignment]
         await self._post_connect()
 
     def _open(self, *, read_only: bool = False) -> sqlite3.Connection:
@@ -231,22 +211,6 @@ class InlineSqliteClient(SqliteClient):
             return answer
         rows = _read(reader, query, values)
         return len(rows), rows
-
-    async def read_beside(
-        self, query: str, values: list[Any] | None = None
-    ) -> list[tuple[Any, ...]]:
-        """A long SELECT, made outside any transaction, on the side connection in its own
-        thread: it sees what was committed, as any read here does, while the event loop
-        goes on with other requests. A database in memory reads on its one connection."""
-        if not self._connection:
-            await self.create_connection(with_db=True)
-        connection: InlineConnection = self._connection  # type: ignore[assignment]
-        if connection.side is None:
-            _, rows = await self.execute_query(query, values)
-            return [tuple(r) for r in rows]
-        return await connection.on_side_thread(
-            lambda side: [tuple(r) for r in _read(side, query, values)]
-        )
 
     async def execute_query_dict(
         self, query: str, values: list[Any] | None = None
