@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from core.domain.access import Principal
 from core.domain.commands import Complete, Rate
@@ -16,6 +19,7 @@ from core.domain.policy import Weights
 from core.domain.time import Interval
 from core.matching import Need, ScoringMatcher
 from core.storage import people
+from core.storage import shortlist as shortlist_module
 from core.storage.models import (
     Account,
     AvailabilityWindow,
@@ -277,3 +281,31 @@ async def test_shortlist_across_time_zones(api: Api) -> None:
             assert abs(sql_score - reference[c.volunteer_id].score) <= SCORE_SLACK, case
         shortlisted += len(found.candidates)
     assert shortlisted > 50
+
+
+async def test_whoever_is_excluded_the_statement_reads_the_same(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request declined by one volunteer after another is matched again without them;
+    who they are is bound, not written into the SQL, so each rematch reuses the prepared
+    statement (on PostgreSQL a new text is a round trip and a plan of a dozen joins)."""
+    principals = await _populate(api, random.Random(5))
+    texts: list[str] = []
+    run = shortlist_module._planned_as_written
+
+    async def capture(raw: Any, sql: str, params: list[Any]) -> Any:
+        texts.append(sql)
+        return await run(raw, sql, params)
+
+    monkeypatch.setattr(shortlist_module, "_planned_as_written", capture)
+    window = Interval(wall(5, "09:00"), wall(5, "10:00"))
+    need = Need(window=window, skills=frozenset(), community_id=1, line="errands")
+    now = api.clock()
+    everyone = await shortlist([1], {1: SH}, need, Weights(), set(), now=now, k=500)
+    assert everyone is not None and len(everyone.candidates) > 3
+    ids = [c.volunteer_id for c in everyone.candidates]
+    for excluded in ({ids[0]}, {ids[1], ids[2]}, set(ids[:3]) | set(principals)):
+        found = await shortlist([1], {1: SH}, need, Weights(), excluded, now=now, k=500)
+        assert found is not None
+        assert {c.volunteer_id for c in found.candidates} == set(ids) - excluded
+    assert len(set(texts[1:])) == 1, "the excluded volunteers were written into the SQL"

@@ -136,7 +136,14 @@ async def shortlist(
         f"v.active = {bind(True)}",
     ]
     if exclude:
-        where.append(f"v.id NOT IN ({ints(exclude)})")
+        # Bound as one value (a JSON list on SQLite, an array on PostgreSQL), so the text is
+        # the same whoever is excluded: a request declined by one volunteer after another
+        # is matched again with the statement already prepared, not a new one each time.
+        ids = sorted(int(v) for v in exclude)
+        if raw.sqlite:
+            where.append(f"v.id NOT IN (SELECT value FROM json_each({bind(json.dumps(ids))}))")
+        else:
+            where.append(f"v.id <> ALL({bind(ids, 'BIGINT[]')})")
     # Each seat skill is a join, which both requires the skill and reads its level.
     joins = []
     for i, skill in enumerate(sorted(need.skills)):
