@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from tortoise import connections
 
 from core.domain.access import Principal
 from core.domain.commands import Complete, Rate
@@ -20,6 +21,7 @@ from core.domain.time import Interval
 from core.matching import Need, ScoringMatcher
 from core.storage import people
 from core.storage import shortlist as shortlist_module
+from core.storage.database import planned_as_written, transaction
 from core.storage.models import (
     Account,
     AvailabilityWindow,
@@ -309,3 +311,29 @@ async def test_whoever_is_excluded_the_statement_reads_the_same(
         assert found is not None
         assert {c.volunteer_id for c in found.candidates} == set(ids) - excluded
     assert len(set(texts[1:])) == 1, "the excluded volunteers were written into the SQL"
+
+
+async def test_a_transaction_begun_as_written_plans_every_statement_so(api: Api) -> None:
+    """A booking's transaction sends the planner limits with its BEGIN (one round trip
+    less); any other keeps PostgreSQL's defaults, and so does one nested in it."""
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+
+    async def limit(c: Any) -> str:
+        return str(
+            (await c.execute_query_dict("SHOW join_collapse_limit"))[0]["join_collapse_limit"]
+        )
+
+    async with transaction(as_written=True) as c:
+        assert planned_as_written()
+        if postgres:
+            assert await limit(c) == "1"
+    async with transaction() as c:
+        assert not planned_as_written()
+        async with transaction(as_written=True) as inner:  # a savepoint: no BEGIN
+            assert not planned_as_written()
+            if postgres:
+                assert await limit(inner) == "8"
+    # The booking, begun so, writes and offers as before (its offer is read back).
+    record = await api.post("/requests", "staff", groceries())
+    assert record["status"] in ("pending", "unfilled")

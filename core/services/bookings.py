@@ -262,7 +262,9 @@ class BookingService:
         first: list[tuple[EventKind, str | None, str, int | None, str]] = [
             (EventKind.CREATED, None, RequestStatus.PENDING, filed_by_id, notes)
         ]
-        async with transaction():
+        # Planned as written on PostgreSQL: its statements are the shortlist, hand-written
+        # writes and the line's own (``database.transaction``).
+        async with transaction(as_written=True):
             # Matched before it is written: a new request has no offers, and whom it may
             # be offered to does not depend on its row. So it is written once, with the
             # status matching left it in (no update after), and its history with it.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -58,18 +59,37 @@ async def open_database(
             await ctx.close_connections()
 
 
+# PostgreSQL's planner told to keep the joins in the order written (the shortlist's, see
+# ``core.storage.shortlist._planned_as_written``): for the rest of a transaction.
+PLAN_AS_WRITTEN = "SET LOCAL join_collapse_limit = 1; SET LOCAL from_collapse_limit = 1"
+# True inside a transaction whose BEGIN carried PLAN_AS_WRITTEN (``transaction(as_written=
+# True)``, outermost): the PostgreSQL connection sends them in BEGIN's own round trip.
+_as_written: ContextVar[bool] = ContextVar("planned_as_written", default=False)
+
+
+def planned_as_written() -> bool:
+    """Whether the transaction this runs in was begun with ``PLAN_AS_WRITTEN``."""
+    return _as_written.get()
+
+
 @asynccontextmanager
-async def transaction() -> AsyncIterator[object]:
+async def transaction(*, as_written: bool = False) -> AsyncIterator[object]:
     """One use case's transaction; every query inside it runs on the same connection.
 
     Nested inside another it is a savepoint. The outermost one of a call that carries an
     Idempotency-Key writes the key first (``core.storage.idempotency``), so the key commits
     with the work it protects.
+
+    ``as_written``: on PostgreSQL, every statement in it is planned with its joins in the
+    order written (``PLAN_AS_WRITTEN``, sent with BEGIN: no round trip of its own). For a
+    transaction whose statements are hand-written or by primary key, such as a booking's;
+    nested in another transaction it changes nothing.
     """
     from core.storage import idempotency
 
     level = idempotency.depth.get()
     token = idempotency.depth.set(level + 1)
+    planned = _as_written.set(_as_written.get() or (as_written and level == 0))
     pending = idempotency.claim.get()
     wrote = False
     try:
@@ -84,3 +104,4 @@ async def transaction() -> AsyncIterator[object]:
         raise
     finally:
         idempotency.depth.reset(token)
+        _as_written.reset(planned)

@@ -7,13 +7,33 @@ statement). The reset undoes session state: ``LISTEN``, advisory locks, open cur
 the shortlist's planner limits, is ``SET LOCAL``: it ends with the transaction), so the
 reset query is skipped. An open transaction is still rolled back on release, as asyncpg
 always does.
+
+A transaction begun with ``database.transaction(as_written=True)`` sends the planner
+limits in the same message as its ``BEGIN`` (the simple query protocol takes several
+statements at once): a round trip less than setting them after.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
+
+from core.storage.database import PLAN_AS_WRITTEN, planned_as_written
 
 
 class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
     def get_reset_query(self) -> str:
         return ""
+
+    async def execute(
+        self,
+        query: str,
+        *args: Any,
+        timeout: float | None = None,  # noqa: ASYNC109 (asyncpg's own signature)
+    ) -> str:
+        # asyncpg begins a transaction with exactly this (tortoise asks for no isolation).
+        if query == "BEGIN;" and not args and planned_as_written():
+            query = f"BEGIN; {PLAN_AS_WRITTEN};"
+        result: str = await super().execute(query, *args, timeout=timeout)
+        return result

@@ -29,6 +29,7 @@ from core.domain.enums import OfferStatus
 from core.domain.policy import Weights
 from core.domain.time import wall_window, week_start
 from core.matching import Candidate, Need
+from core.storage.database import PLAN_AS_WRITTEN, planned_as_written
 from core.storage.people import reliability, reliability_scale
 from core.storage.raw import Raw, ints
 
@@ -296,14 +297,14 @@ async def _planned_as_written(raw: Raw, sql: str, params: list[Any]) -> list[tup
     8 ms to reorder (more than running it); the order written above (the free set as a
     derived table, then each volunteer by primary key, then per-volunteer probes) is the
     right one, so the planner is told to keep it for this statement (``SET LOCAL`` inside
-    the caller's transaction, set back right after). The free set must stay a derived
+    the caller's transaction, set back right after; a booking's transaction is begun with
+    it, in BEGIN's own round trip: ``database.transaction(as_written=True)``). The free set
+    must stay a derived
     table in FROM: written as ``v.id IN (...)`` it was re-run for every volunteer under
     this setting (1.6 s a booking with 5,000 volunteers)."""
-    if raw.sqlite:
+    if raw.sqlite or planned_as_written():  # the transaction was begun so (a booking's)
         return await raw.rows(sql, params)
-    await raw.conn.execute_script(
-        "SET LOCAL join_collapse_limit = 1; SET LOCAL from_collapse_limit = 1"
-    )
+    await raw.conn.execute_script(PLAN_AS_WRITTEN)
     rows = await raw.rows(sql, params)  # on an error the transaction ends, and the setting
     await raw.conn.execute_script(
         "SET LOCAL join_collapse_limit = DEFAULT; SET LOCAL from_collapse_limit = DEFAULT"
