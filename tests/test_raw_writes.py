@@ -8,7 +8,8 @@ import pytest
 from core.domain.errors import Conflict
 from core.storage import bookings as store
 from core.storage import notices
-from core.storage.models import Notification, Offer, ServiceRequest
+from core.storage.database import transaction
+from core.storage.models import Notification, Offer, RequestHistory, ServiceRequest
 from tests.support import Api, groceries
 
 
@@ -16,17 +17,33 @@ async def test_an_offer_is_made_once_and_a_notice_sent_once(api: Api) -> None:
     booked = await api.post("/requests", "staff", groceries())
     request = await store.get_request(booked["id"])
     [offer] = await Offer.filter(request_id=request.id)
+    volunteer = (await Offer.get(id=offer.id).select_related("volunteer__membership")).volunteer
     again = dict(
         score=1.0,
         breakdown={},
         at=offer.offered_at,
         expires_at=offer.expires_at,
         offered_by=None,
+        notify=volunteer.membership.account_id,
+        actor_id=None,
+        note="again",
     )
-    # The unique (request, volunteer): a second offer is a conflict, nothing written.
+    history = await RequestHistory.filter(request_id=request.id).count()
+    # The unique (request, volunteer): a second offer is a conflict, nothing written: no
+    # offer, no notice, no history (on PostgreSQL the three are one statement).
     with pytest.raises(Conflict, match="already offered"):
-        await store.create_offer(request, offer.volunteer_id, **again)
+        async with transaction():
+            await store.create_offer(request, offer.volunteer_id, **again)
     assert await Offer.filter(request_id=request.id).count() == 1
+    assert await Notification.filter(request_id=request.id).count() == 1
+    assert await RequestHistory.filter(request_id=request.id).count() == history
+
+    # The offer's history row names it and its volunteer, as written with it.
+    [offered] = await RequestHistory.filter(request_id=request.id, event="offered")
+    assert (offered.offer_id, offered.volunteer_account_id) == (
+        offer.id,
+        volunteer.membership.account_id,
+    )
 
     # The offer's notice, as written: every column read back as the ORM reads it.
     [notice] = await Notification.filter(offer_id=offer.id)
@@ -39,6 +56,5 @@ async def test_an_offer_is_made_once_and_a_notice_sent_once(api: Api) -> None:
     assert notice.delivered_at is None and notice.created_at == offer.offered_at
     # A notice is written once per key: the same notice again writes nothing, quietly.
     stored = await ServiceRequest.get(id=request.id).select_related("community", "building")
-    account = (await Offer.get(id=offer.id).select_related("volunteer__membership")).volunteer
-    await notices.offer_made(offer, stored, account.membership.account_id, offer.offered_at)
+    await notices.offer_made(offer, stored, volunteer.membership.account_id, offer.offered_at)
     assert await Notification.filter(offer_id=offer.id).count() == 1

@@ -529,7 +529,7 @@ class BookingService:
                 request, set(OPEN_REQUEST_STATUSES), RequestStatus.PENDING
             ):
                 raise Conflict(f"request {request.id} is {request.status}, not open")
-            offer = await store.create_offer(
+            offer, event = await store.create_offer(
                 request,
                 volunteer.id,
                 score=0.0,
@@ -537,20 +537,12 @@ class BookingService:
                 at=now,
                 expires_at=self._expiry(request, now, policy),
                 offered_by=who.account_id,
+                notify=volunteer.membership.account.id,
+                actor_id=who.account_id,
+                note="chosen by staff",
                 seat=fitting[0],
             )
-            await notices.offer_made(offer, request, volunteer.membership.account.id, now)
-            events.append(
-                await store.record_event(
-                    request,
-                    EventKind.OFFERED,
-                    now,
-                    actor_id=who.account_id,
-                    offer_id=offer.id,
-                    volunteer_account_id=volunteer.membership.account.id,
-                    note="chosen by staff",
-                )
-            )
+            events.append(event)
         await self.s.host.emit(events)
         return store.offer_record(await store.get_offer(offer.id))
 
@@ -838,7 +830,8 @@ class BookingService:
         broadcast: bool = False,
         batch_run_id: int | None = None,
     ) -> RequestEvent:
-        offer = await store.create_offer(
+        note = f"seat {seat + 1}, score {choice.score:g}" if request.seats > 1 else ""
+        _, event = await store.create_offer(
             request,
             choice.candidate.volunteer_id,
             score=choice.score,
@@ -846,21 +839,14 @@ class BookingService:
             at=now,
             expires_at=self._expiry(request, now, policy),
             offered_by=None,
+            notify=choice.candidate.account_id,
+            actor_id=actor_id,
+            note=note or f"score {choice.score:g}" + (" (broadcast)" if broadcast else ""),
             seat=seat,
             broadcast=broadcast,
             batch_run_id=batch_run_id,
         )
-        await notices.offer_made(offer, request, choice.candidate.account_id, now)
-        note = f"seat {seat + 1}, score {choice.score:g}" if request.seats > 1 else ""
-        return await store.record_event(
-            request,
-            EventKind.OFFERED,
-            now,
-            actor_id=actor_id,
-            offer_id=offer.id,
-            volunteer_account_id=choice.candidate.account_id,
-            note=note or f"score {choice.score:g}" + (" (broadcast)" if broadcast else ""),
-        )
+        return event
 
     async def explain(
         self, who: Principal, request_id: int

@@ -4,7 +4,7 @@ transaction: never read-then-write."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -25,9 +25,10 @@ from core.domain.records import (
     Window,
 )
 from core.domain.time import Interval, slot_starts, utcnow, week_start
-from core.storage import listing
+from core.storage import listing, notices
 from core.storage.models import (
     BatchRun,
+    Notification,
     Offer,
     RevealLog,
     SchedulerLease,
@@ -320,10 +321,21 @@ async def create_offer(
     at: datetime,
     expires_at: datetime,
     offered_by: int | None,
+    notify: int,
+    actor_id: int | None,
+    note: str,
     seat: int = 0,
     broadcast: bool = False,
     batch_run_id: int | None = None,
-) -> Offer:
+) -> tuple[Offer, RequestEvent]:
+    """Offer ``request`` to ``volunteer_id``, inside the caller's transaction, with the
+    notice to the volunteer's account ``notify`` and the request's OFFERED history row (by
+    ``actor_id``, saying ``note``): the offer, and the event to deliver after commit. A
+    second offer of the request to the same volunteer is a Conflict, and writes nothing.
+
+    On PostgreSQL the three rows are one statement (a data-modifying CTE; the notice's key
+    and body get the new offer's id there), a round trip instead of three; on SQLite, where
+    a statement costs no round trip, three."""
     offer = Offer(
         request_id=request.id,
         volunteer_id=volunteer_id,
@@ -339,13 +351,100 @@ async def create_offer(
         starts_at=request.starts_at,
         ends_at=request.ends_at,
     )
+    raw = Raw()
     try:
-        await Raw().insert(offer)
-        return offer
+        if raw.sqlite:
+            await raw.insert(offer)
+            await notices.offer_made(offer, request, notify, at)
+        else:
+            await _offer_notice_history(raw, offer, request, notify, at, actor_id, note)
     except IntegrityError:
         raise Conflict(
             f"volunteer {volunteer_id} was already offered request {request.id}"
         ) from None
+    event = await record_event(
+        request,
+        EventKind.OFFERED,
+        at,
+        actor_id=actor_id,
+        offer_id=offer.id,
+        volunteer_account_id=notify,
+        note=note,
+        written=not raw.sqlite,
+    )
+    return offer, event
+
+
+async def _offer_notice_history(
+    raw: Raw,
+    offer: Offer,
+    request: ServiceRequest,
+    notify: int,
+    at: datetime,
+    actor_id: int | None,
+    note: str,
+) -> None:
+    """PostgreSQL: ``offer``, its notice and its history row in one statement. The notice
+    and the history row are VALUES, so each value takes its column's type, and read the
+    offer's id from the offer's RETURNING."""
+    key, title, body = notices.offer_text(request)
+    notice = Notification(
+        account_id=notify,
+        kind="offer",
+        dedupe_key=key,
+        title=title,
+        body=body,
+        due_at=at,
+        created_at=at,
+        request_id=request.id,
+    )
+    values: list[Any] = []
+
+    def placed(
+        row: tuple[str, list[Any]], computed: dict[str, str | Callable[[str], str]]
+    ) -> tuple[str, str]:
+        """A row's columns and VALUES, each value a parameter; for a ``computed`` column,
+        that SQL instead, or the SQL made from the column's parameter."""
+        columns, row_values = row
+        names = [c.strip('"') for c in columns.split(", ")]
+        marks = []
+        for name, value in zip(names, row_values, strict=True):
+            sql = computed.get(name)
+            if isinstance(sql, str):
+                marks.append(sql)
+                continue
+            values.append(value)
+            mark = raw.param(len(values))
+            marks.append(sql(mark) if sql is not None else mark)
+        return columns, ", ".join(marks)
+
+    new_id = "(SELECT id FROM offer)"
+
+    def with_id(mark: str) -> str:
+        return f"REPLACE({mark}, '{notices.OFFER_ID}', (SELECT CAST(id AS TEXT) FROM offer))"
+
+    offer_columns, offer_values = placed(new_row(offer), {})
+    notice_columns, notice_values = placed(
+        new_row(notice),
+        {"dedupe_key": with_id, "body": with_id, "offer_id": new_id},
+    )
+    history = [request.id, at, str(EventKind.OFFERED), None, None, actor_id, notify]
+    values += history
+    history_values = ", ".join(
+        [*(raw.param(len(values) - len(history) + 1 + i) for i in range(len(history))), new_id]
+    )
+    values.append(note[:300])
+    history_values += f", {raw.param(len(values))}"  # columns as _HISTORY_COLUMNS
+    [(offer.id,)] = await raw.rows(
+        f"WITH offer AS (INSERT INTO offer ({offer_columns}) VALUES ({offer_values}) "
+        "RETURNING id), notice AS ("
+        f"INSERT INTO notification ({notice_columns}) VALUES ({notice_values}) "
+        "ON CONFLICT DO NOTHING), history AS ("
+        f"INSERT INTO request_history ({_HISTORY_COLUMNS}) VALUES ({history_values})) "
+        "SELECT id FROM offer",
+        values,
+    )
+    offer._saved_in_db = True
 
 
 async def transition_offer(

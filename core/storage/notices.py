@@ -47,19 +47,25 @@ def _when(request: ServiceRequest) -> str:
     return f"{start:%a %d %b %H:%M}-{end:%H:%M}"
 
 
-async def offer_made(offer: Offer, request: ServiceRequest, account_id: int, now: datetime) -> None:
+# Where the offer's id goes in its notice's key and body (``offer_text``), for a notice
+# written in the same statement as its offer, before the id is known.
+OFFER_ID = "{offer}"
+
+
+def offer_text(request: ServiceRequest) -> tuple[str, str, str]:
+    """The key, title and body of the notice of an offer of ``request``, ``OFFER_ID`` where
+    the offer's id goes."""
     place = f" in building {request.building.name}" if request.building else ""
-    await _add(
-        account_id,
-        "offer",
-        f"offer:{offer.id}",
-        f"New {request.line} request for you: {request.service}",
-        f"{_when(request)}{place}. Answer by accepting or declining offer {offer.id}.",
-        now,
-        now,
-        request.id,
-        offer.id,
+    return (
+        f"offer:{OFFER_ID}",
+        f"New {request.line} request for you: {request.service}"[:200],
+        f"{_when(request)}{place}. Answer by accepting or declining offer {OFFER_ID}."[:980],
     )
+
+
+async def offer_made(offer: Offer, request: ServiceRequest, account_id: int, now: datetime) -> None:
+    key, title, body = (t.replace(OFFER_ID, str(offer.id)) for t in offer_text(request))
+    await _add(account_id, "offer", key, title, body, now, now, request.id, offer.id)
 
 
 async def remind(
