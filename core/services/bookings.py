@@ -1,8 +1,10 @@
 """Requests and offers: from a resident's booking to a volunteer's completed job.
 
-Every write transaction writes first (the new request, or a conditional UPDATE) and reads
-after, so on SQLite it holds the write lock from its first statement and never fails to
-upgrade one; on PostgreSQL the conditional UPDATEs lock the rows they change.
+On SQLite every transaction holds the database's write lock from its BEGIN
+(``BEGIN IMMEDIATE``, ``core.storage.sqlite_inline``), so a booking may match (read) before
+it writes and never fails to upgrade a read lock; on PostgreSQL the conditional UPDATEs lock
+the rows they change, and a booking's transaction plans its statements as written
+(``database.transaction(as_written=True)``).
 """
 
 from __future__ import annotations
