@@ -428,19 +428,16 @@ async def _offer_notice_history(
         new_row(notice),
         {"dedupe_key": with_id, "body": with_id, "offer_id": new_id},
     )
-    history = [request.id, at, str(EventKind.OFFERED), None, None, actor_id, notify]
-    values += history
-    history_values = ", ".join(
-        [*(raw.param(len(values) - len(history) + 1 + i) for i in range(len(history))), new_id]
+    history = [request.id, at, str(EventKind.OFFERED), None, None, actor_id, notify, None]
+    history_columns, history_values = placed(
+        (_HISTORY_COLUMNS, [*history, note[:300]]), {"offer_id": new_id}
     )
-    values.append(note[:300])
-    history_values += f", {raw.param(len(values))}"  # columns as _HISTORY_COLUMNS
     [(offer.id,)] = await raw.rows(
         f"WITH offer AS (INSERT INTO offer ({offer_columns}) VALUES ({offer_values}) "
         "RETURNING id), notice AS ("
         f"INSERT INTO notification ({notice_columns}) VALUES ({notice_values}) "
         "ON CONFLICT DO NOTHING), history AS ("
-        f"INSERT INTO request_history ({_HISTORY_COLUMNS}) VALUES ({history_values})) "
+        f"INSERT INTO request_history ({history_columns}) VALUES ({history_values})) "
         "SELECT id FROM offer",
         values,
     )
