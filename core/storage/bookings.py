@@ -28,7 +28,6 @@ from core.domain.time import Interval, slot_starts, utcnow, week_start
 from core.storage import listing, notices
 from core.storage.models import (
     BatchRun,
-    Notification,
     Offer,
     RevealLog,
     SchedulerLease,
@@ -387,17 +386,7 @@ async def _offer_notice_history(
     """PostgreSQL: ``offer``, its notice and its history row in one statement. The notice
     and the history row are VALUES, so each value takes its column's type, and read the
     offer's id from the offer's RETURNING."""
-    key, title, body = notices.offer_text(request)
-    notice = Notification(
-        account_id=notify,
-        kind="offer",
-        dedupe_key=key,
-        title=title,
-        body=body,
-        due_at=at,
-        created_at=at,
-        request_id=request.id,
-    )
+    notice = notices.offer_notice(request, notify, at)  # its key and body marked for the id
     values: list[Any] = []
 
     def placed(

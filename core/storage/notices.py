@@ -12,6 +12,30 @@ from core.storage.models import Notification, Offer, ServiceRequest
 from core.storage.raw import Raw
 
 
+def _notice(
+    account_id: int,
+    kind: str,
+    key: str,
+    title: str,
+    body: str,
+    due_at: datetime,
+    now: datetime,
+    request_id: int | None,
+    offer_id: int | None,
+) -> Notification:
+    return Notification(
+        account_id=account_id,
+        kind=kind,
+        dedupe_key=key,
+        title=title[:200],
+        body=body[:1000],
+        due_at=due_at,
+        created_at=now,
+        request_id=request_id,
+        offer_id=offer_id,
+    )
+
+
 async def _add(
     account_id: int,
     kind: str,
@@ -24,20 +48,8 @@ async def _add(
     offer_id: int | None,
 ) -> None:
     # Once per key: a second notice of the same thing is dropped.
-    await Raw().insert(
-        Notification(
-            account_id=account_id,
-            kind=kind,
-            dedupe_key=key,
-            title=title[:200],
-            body=body[:1000],
-            due_at=due_at,
-            created_at=now,
-            request_id=request_id,
-            offer_id=offer_id,
-        ),
-        ignore_conflict=True,
-    )
+    notice = _notice(account_id, kind, key, title, body, due_at, now, request_id, offer_id)
+    await Raw().insert(notice, ignore_conflict=True)
 
 
 def _when(request: ServiceRequest) -> str:
@@ -47,25 +59,35 @@ def _when(request: ServiceRequest) -> str:
     return f"{start:%a %d %b %H:%M}-{end:%H:%M}"
 
 
-# Where the offer's id goes in its notice's key and body (``offer_text``), for a notice
-# written in the same statement as its offer, before the id is known.
+# Where the offer's id goes in the key and body of a notice written in the same statement
+# as its offer, before the id is known (``offer_notice`` without the id).
 OFFER_ID = "{offer}"
 
 
-def offer_text(request: ServiceRequest) -> tuple[str, str, str]:
-    """The key, title and body of the notice of an offer of ``request``, ``OFFER_ID`` where
-    the offer's id goes."""
+def offer_notice(
+    request: ServiceRequest, account_id: int, now: datetime, offer_id: int | None = None
+) -> Notification:
+    """The notice of an offer of ``request`` to ``account_id`` (unsaved). Without
+    ``offer_id``, ``OFFER_ID`` marks where the offer's id goes in its key and body."""
     place = f" in building {request.building.name}" if request.building else ""
-    return (
-        f"offer:{OFFER_ID}",
-        f"New {request.line} request for you: {request.service}"[:200],
-        f"{_when(request)}{place}. Answer by accepting or declining offer {OFFER_ID}."[:980],
+    mark = OFFER_ID if offer_id is None else str(offer_id)
+    return _notice(
+        account_id,
+        "offer",
+        f"offer:{mark}",
+        f"New {request.line} request for you: {request.service}",
+        # Room left for the id in place of the mark, under the column's 1,000 characters.
+        f"{_when(request)}{place}. Answer by accepting or declining offer {mark}."[:980],
+        now,
+        now,
+        request.id,
+        offer_id,
     )
 
 
 async def offer_made(offer: Offer, request: ServiceRequest, account_id: int, now: datetime) -> None:
-    key, title, body = (t.replace(OFFER_ID, str(offer.id)) for t in offer_text(request))
-    await _add(account_id, "offer", key, title, body, now, now, request.id, offer.id)
+    notice = offer_notice(request, account_id, now, offer.id)
+    await Raw().insert(notice, ignore_conflict=True)  # once per key, as _add
 
 
 async def remind(
