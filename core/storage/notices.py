@@ -36,19 +36,8 @@ def _notice(
     )
 
 
-async def _add(
-    account_id: int,
-    kind: str,
-    key: str,
-    title: str,
-    body: str,
-    due_at: datetime,
-    now: datetime,
-    request_id: int | None,
-    offer_id: int | None,
-) -> None:
-    # Once per key: a second notice of the same thing is dropped.
-    notice = _notice(account_id, kind, key, title, body, due_at, now, request_id, offer_id)
+async def _add(notice: Notification) -> None:
+    """Write ``notice`` once per key: a second notice of the same thing is dropped."""
     await Raw().insert(notice, ignore_conflict=True)
 
 
@@ -86,8 +75,7 @@ def offer_notice(
 
 
 async def offer_made(offer: Offer, request: ServiceRequest, account_id: int, now: datetime) -> None:
-    notice = offer_notice(request, account_id, now, offer.id)
-    await Raw().insert(notice, ignore_conflict=True)  # once per key, as _add
+    await _add(offer_notice(request, account_id, now, offer.id))
 
 
 async def remind(
@@ -99,15 +87,17 @@ async def remind(
 ) -> None:
     due = max(request.starts_at - timedelta(minutes=policy.reminder_minutes_before), now)
     await _add(
-        account_id,
-        "reminder",
-        f"reminder:{offer.id}",
-        f"Reminder: {request.service} at {_when(request)}",
-        f"You accepted offer {offer.id}. Door and contact are in the offer.",
-        due,
-        now,
-        request.id,
-        offer.id,
+        _notice(
+            account_id,
+            "reminder",
+            f"reminder:{offer.id}",
+            f"Reminder: {request.service} at {_when(request)}",
+            f"You accepted offer {offer.id}. Door and contact are in the offer.",
+            due,
+            now,
+            request.id,
+            offer.id,
+        )
     )
 
 
