@@ -7,9 +7,12 @@ the same rows. Runs on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from tortoise.expressions import Q
 
 from core.domain.access import Principal
@@ -185,14 +188,21 @@ async def test_pages_read_in_index_order_are_slices_of_the_whole_list(api: Api) 
     slice of the whole the ORM finds. Ties in priority and start, requests filed for
     oneself (in two parts), statuses named twice and rows not to be seen are all there."""
     services = api.app.state.services
-    resident = await services.accounts.authenticate(api.tokens["resident"])
     staff = await services.accounts.authenticate(api.tokens["staff"])
-    assert resident is not None and staff is not None
-    me = resident.account_id
+    assert staff is not None
+    before = await services.accounts.authenticate(api.tokens["resident"])
+    assert before is not None
+    me = before.account_id
     here = await Resident.get(membership__account_id=me, membership__community_id=1)
+    assert before.resident_ids == (here.id,)
     other = await Community.create(slug="qinghe", name="Qinghe Garden", timezone="Asia/Shanghai")
     member = await Membership.create(account_id=me, community_id=other.id, role=Role.RESIDENT)
     there = await Resident.create(membership=member, unit="3", room="402")
+    # Read as each call reads it, with the compounds just joined: a principal carries the
+    # account's resident ids as they were when its token was looked up.
+    resident = await services.accounts.authenticate(api.tokens["resident"])
+    assert resident is not None and resident.account_id == me
+    assert resident.resident_ids == (here.id, there.id)
     stranger = await Resident.exclude(id=here.id).filter(membership__community_id=1).first()
     assert stranger is not None
     rng = random.Random(7)
@@ -240,6 +250,108 @@ async def test_pages_read_in_index_order_are_slices_of_the_whole_list(api: Api) 
                 for offset in range(0, len(whole) + limit, limit)
             ]
             assert [r for page in pages for r in page] == whole
+
+
+async def test_a_volunteers_offers_are_read_in_index_order(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A volunteer's offers are read as the best of each of their profiles (here in two
+    compounds), or of each profile and status asked for, from the offer table's own page
+    indexes (each offer carries its request's priority and start). Every page, filtered or
+    not, is the slice of the whole the ORM finds by the requests' order; the ids the
+    principal carries and the ids looked up give the same pages; offers to others are never
+    in them. On SQLite the page's plan is checked to read those indexes."""
+    services = api.app.state.services
+    chen = await services.accounts.authenticate(api.tokens["volunteer_chen"])
+    assert chen is not None
+    other = await Community.create(slug="qinghe", name="Qinghe Garden", timezone="Asia/Shanghai")
+    member = await Membership.create(
+        account_id=chen.account_id, community_id=other.id, role=Role.VOLUNTEER
+    )
+    second = await Volunteer.create(membership=member)
+    home = await Volunteer.get(membership__account_id=chen.account_id, membership__community_id=1)
+    stranger = await Volunteer.exclude(id=home.id).filter(membership__community_id=1).first()
+    assert stranger is not None
+    chen = await services.accounts.authenticate(api.tokens["volunteer_chen"])
+    assert chen is not None and chen.volunteer_ids == (home.id, second.id)
+    by_hand = Principal(account_id=chen.account_id, name="Chen", roles=chen.roles)
+    rng = random.Random(3)
+    start = datetime(2027, 1, 4, 1, 0, tzinfo=UTC)
+    for _ in range(90):
+        when = start + timedelta(minutes=5 * rng.randint(0, 20))
+        community_id = rng.choice([1, other.id])
+        request = await ServiceRequest.create(
+            community_id=community_id,
+            line="errands",
+            service="groceries",
+            starts_at=when,
+            ends_at=when + timedelta(hours=1),
+            filed_by_id=chen.account_id,
+            status=RequestStatus.PENDING,
+            seats=1,
+            priority=rng.choice([100, 110, 1100]),
+        )
+        for volunteer in rng.sample([home, second, stranger], rng.randint(1, 2)):
+            await Offer.create(
+                request_id=request.id,
+                volunteer_id=volunteer.id,
+                status=rng.choice(list(OfferStatus)),
+                offered_at=when,
+                expires_at=when,
+                starts_at=request.starts_at,
+                ends_at=request.ends_at,
+                priority=request.priority,
+            )
+    mine = [home.id, second.id]
+    some = [OfferStatus.OFFERED, OfferStatus.EXPIRED, OfferStatus.OFFERED]
+    for community_id, statuses, query in (
+        (None, None, Offer.filter(volunteer_id__in=mine)),
+        (None, some, Offer.filter(volunteer_id__in=mine, status__in=some)),
+        (other.id, None, Offer.filter(volunteer_id__in=mine, request__community_id=other.id)),
+        (1, some, Offer.filter(volunteer_id__in=mine, request__community_id=1, status__in=some)),
+    ):
+        whole = await _expected_offers(query.select_related("request"))
+        assert 3 < len(whole) < 150
+        for who in (chen, by_hand):
+            for limit in (1, 4, 9):
+                pages = [
+                    await services.bookings.offers(
+                        who,
+                        community_id=community_id,
+                        statuses=statuses,
+                        limit=limit,
+                        offset=offset,
+                    )
+                    for offset in range(0, len(whole) + limit, limit)
+                ]
+                assert [o for page in pages for o in page] == whole
+
+    raw = Raw()
+    if not raw.sqlite:
+        return  # PostgreSQL's planner chooses by the table's size (see the load benchmark)
+    seen: list[tuple[str, list[Any]]] = []
+    rows = Raw.rows
+
+    async def noting(self: Raw, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        seen.append((sql, list(params)))
+        return await rows(self, sql, params)
+
+    monkeypatch.setattr(Raw, "rows", noting)
+    for statuses in (None, some):
+        seen.clear()
+        await listing.offers(
+            account_id=chen.account_id, volunteer_ids=mine, statuses=statuses, limit=20
+        )
+        [(sql, params)] = seen
+        plan = " | ".join(
+            str(row[-1]) for row in await rows(raw, f"EXPLAIN QUERY PLAN {sql}", params)
+        )
+        index = "offer_volunteer_status_page" if statuses else "offer_volunteer_page"
+        # One index read a part, each in the index's order: only the few rows the parts
+        # found are sorted (the union's order, then the page's); a part that sorted a
+        # volunteer's offers would add a sort of its own.
+        assert plan.count(f"INDEX {index} (") == len(mine) * (2 if statuses else 1), plan
+        assert plan.count("USE TEMP B-TREE FOR ORDER BY") == 2, plan
 
 
 async def test_id_lists_are_one_bound_array_on_postgresql(api: Api) -> None:

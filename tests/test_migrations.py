@@ -62,6 +62,8 @@ async def test_upgrade_from_the_previous_release_keeps_data(tmp_path: Path) -> N
             assert (offer.request_id, offer.status, offer.seat) == (1, "accepted", 0)
             # 0007 copies each offer's window from its request.
             assert (offer.starts_at, offer.ends_at) == (request.starts_at, request.ends_at)
+            # 0008 copies its priority.
+            assert offer.priority == request.priority == 100
             volunteer = await Volunteer.get(id=1)
             assert volunteer.preferred_lines == [] and volunteer.rel_answered == 0
             conn = connections.get("default")

@@ -63,6 +63,9 @@ async def test_indexes_survive_the_table_rebuild_of_migration_0002(api: Api) -> 
     pages = (("community_id",), ("community_id", "status"), ("resident_id",), ("filed_by_id",))
     for first in pages:
         assert ("service_request", (*first, "priority", "starts_at", "id")) in found
+    # A volunteer's offers, all or by status, in the same order (0008).
+    for first in (("volunteer_id",), ("volunteer_id", "status")):
+        assert ("offer", (*first, "priority", "starts_at", "id")) in found
     conn = connections.get("default")
     if conn.capabilities.dialect == "sqlite":
         assert not await conn.execute_query_dict("PRAGMA foreign_key_check")

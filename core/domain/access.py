@@ -13,6 +13,11 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     is_admin: bool = False
     roles: dict[int, frozenset[Role]] = {}
+    # The account's volunteer profiles and resident records (their ids, at most one of each
+    # a compound), read with its roles: what its own lists start from. None when not read
+    # (a principal made by hand); whoever needs them then looks them up.
+    volunteer_ids: tuple[int, ...] | None = None
+    resident_ids: tuple[int, ...] | None = None
 
     def has(self, role: Role, community_id: int) -> bool:
         return role in self.roles.get(community_id, frozenset())

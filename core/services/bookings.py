@@ -345,6 +345,7 @@ class BookingService:
         # what a resident filed or was served
         return await listing.requests(
             account_id=who.account_id,
+            resident_ids=who.resident_ids,
             community_id=community_id,
             statuses=statuses,
             limit=limit,
@@ -934,6 +935,7 @@ class BookingService:
             )
         return await listing.offers(
             account_id=who.account_id,
+            volunteer_ids=who.volunteer_ids,
             community_id=community_id,
             statuses=statuses,
             limit=limit,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise.exceptions import IntegrityError
 
 from core.domain.access import Principal
@@ -11,42 +13,62 @@ from core.storage.raw import Raw
 
 
 async def principal_for_token(token_hash: str) -> Principal | None:
-    """The account a live token belongs to, with its roles: one query, as it runs before
-    every call."""
+    """The account a live token belongs to, with its roles and its volunteer and resident
+    ids: one query, as it runs before every call."""
     raw = Raw()
-    rows = await raw.rows(
-        "SELECT a.id, a.name, a.is_admin, m.community_id, m.role FROM api_token t "
-        "JOIN account a ON a.id = t.account_id "
-        "LEFT JOIN membership m ON m.account_id = a.id "
-        f"WHERE t.token_hash = {raw.param(1)} AND t.revoked_at IS NULL",
-        [token_hash],
+    return _principal(
+        await raw.rows(
+            f"{_PRINCIPAL} FROM api_token t JOIN account a ON a.id = t.account_id {_ROLES} "
+            f"WHERE t.token_hash = {raw.param(1)} AND t.revoked_at IS NULL",
+            [token_hash],
+        )
     )
+
+
+async def principal_for(account: Account) -> Principal:
+    raw = Raw()
+    found = _principal(
+        await raw.rows(
+            f"{_PRINCIPAL} FROM account a {_ROLES} WHERE a.id = {raw.param(1)}", [account.id]
+        )
+    )
+    if found is None:
+        raise NotFound(f"account {account.id} not found")
+    return found
+
+
+_PRINCIPAL = "SELECT a.id, a.name, a.is_admin, m.community_id, m.role, v.id, res.id"
+# Each membership, and the volunteer profile or resident record it holds (one to one).
+_ROLES = (
+    "LEFT JOIN membership m ON m.account_id = a.id "
+    "LEFT JOIN volunteer v ON v.membership_id = m.id "
+    "LEFT JOIN resident res ON res.membership_id = m.id"
+)
+
+
+def _principal(rows: list[tuple[Any, ...]]) -> Principal | None:
+    """A principal from the rows of ``_PRINCIPAL``: one a membership (or one, with NULLs,
+    for an account with none)."""
     if not rows:
         return None
     roles: dict[int, set[Role]] = {}
-    for *_, community_id, role in rows:
+    volunteers: set[int] = set()
+    residents: set[int] = set()
+    for *_, community_id, role, volunteer_id, resident_id in rows:
         if community_id is not None:
             roles.setdefault(community_id, set()).add(Role(role))
+        if volunteer_id is not None:
+            volunteers.add(int(volunteer_id))
+        if resident_id is not None:
+            residents.add(int(resident_id))
     account_id, name, is_admin = rows[0][:3]
     return Principal(
         account_id=account_id,
         name=name,
         is_admin=bool(is_admin),
         roles={c: frozenset(r) for c, r in roles.items()},
-    )
-
-
-async def principal_for(account: Account) -> Principal:
-    roles: dict[int, set[Role]] = {}
-    for community_id, role in await Membership.filter(account_id=account.id).values_list(
-        "community_id", "role"
-    ):
-        roles.setdefault(community_id, set()).add(Role(role))
-    return Principal(
-        account_id=account.id,
-        name=account.name,
-        is_admin=account.is_admin,
-        roles={c: frozenset(r) for c, r in roles.items()},
+        volunteer_ids=tuple(sorted(volunteers)),
+        resident_ids=tuple(sorted(residents)),
     )
 
 

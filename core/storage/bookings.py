@@ -349,6 +349,7 @@ async def create_offer(
         batch_run_id=batch_run_id,
         starts_at=request.starts_at,
         ends_at=request.ends_at,
+        priority=request.priority,
     )
     raw = Raw()
     try:

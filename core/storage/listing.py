@@ -98,6 +98,7 @@ async def requests(
     *,
     community_id: int | None = None,
     account_id: int | None = None,
+    resident_ids: Sequence[int] | None = None,
     statuses: Sequence[RequestStatus] | None = None,
     limit: int = 100,
     offset: int = 0,
@@ -105,19 +106,17 @@ async def requests(
     """A page of requests, most urgent first, each with the volunteers holding its seats.
 
     A compound's requests (by status or not) and an account's are read as parts in index
-    order (``_parts``); an admin's list of every compound sorts its ids."""
+    order (``_parts``); an admin's list of every compound sorts its ids. An account's are
+    what it filed and what serves each of its residents: ``resident_ids`` (as its principal
+    carries them), or looked up here when not given."""
     raw = Raw()
     where = _Where(raw)
     order = "ORDER BY r.priority DESC, r.starts_at, r.id"
     if account_id is not None:
-        # What it filed, and what serves each of its residents (looked up here).
-        residents = await raw.rows(
-            "SELECT x.id FROM resident x JOIN membership xm ON xm.id = x.membership_id "
-            f"WHERE xm.account_id = {raw.param(1)} ORDER BY x.id",
-            [account_id],
-        )
+        if resident_ids is None:
+            resident_ids = await _ids_of(raw, "resident", account_id)
         keys = [f"r.filed_by_id = {where.bind(account_id)}"]
-        keys += [f"r.resident_id = {where.bind(int(rid))}" for (rid,) in residents]
+        keys += [f"r.resident_id = {where.bind(int(rid))}" for rid in resident_ids]
         if community_id is not None:
             where.add(f"r.community_id = {where.bind(community_id)}")
         if statuses:
@@ -141,6 +140,16 @@ async def requests(
     )
     holders = await _holders([int(row[0]) for row in rows], raw)
     return [_request(row, holders.get(int(row[0]), [])) for row in rows]
+
+
+async def _ids_of(raw: Raw, table: str, account_id: int) -> list[int]:
+    """The ids of an account's rows in ``table`` (resident or volunteer: one a membership)."""
+    rows = await raw.rows(
+        f"SELECT x.id FROM {table} x JOIN membership xm ON xm.id = x.membership_id "
+        f"WHERE xm.account_id = {raw.param(1)} ORDER BY x.id",
+        [account_id],
+    )
+    return [int(x) for (x,) in rows]
 
 
 def _parts(keys: list[str], filters: list[str], first: int) -> str:
@@ -226,31 +235,67 @@ def _request(row: Sequence[Any], assignments: list[AssignmentRecord]) -> Request
 async def offers(
     *,
     account_id: int | None = None,
+    volunteer_ids: Sequence[int] | None = None,
     community_id: int | None = None,
     statuses: Sequence[OfferStatus] | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[OfferRecord]:
-    """A page of offers, their jobs most urgent first; no door, name or phone in them."""
+    """A page of offers, their jobs most urgent first; no door, name or phone in them.
+
+    An account's are the offers made to each of its volunteer profiles: ``volunteer_ids``
+    (as its principal carries them), or looked up here when not given. They are read as
+    parts in index order: the best of each profile (or of each profile and status asked
+    for) from the offer table's page indexes (migration 0008), then those few sorted, so a
+    page does not sort a volunteer's whole history. ``community_id`` alone (staff) reads a
+    compound's offers, sorting the ids of those matching."""
     raw = Raw()
     where = _Where(raw)
+    order = "ORDER BY o.priority DESC, o.starts_at, o.id"
     if account_id is not None:
-        where.add(
-            "o.volunteer_id IN (SELECT xv.id FROM volunteer xv JOIN membership xm "
-            f"ON xm.id = xv.membership_id WHERE xm.account_id = {where.bind(account_id)})"
+        if volunteer_ids is None:
+            volunteer_ids = await _ids_of(raw, "volunteer", account_id)
+        if not volunteer_ids:
+            return []
+        keys = [f"o.volunteer_id = {where.bind(int(vid))}" for vid in volunteer_ids]
+        if statuses:
+            asked = dict.fromkeys(statuses)  # each once, in order
+            keys = [f"{key} AND o.status = {where.bind(s.value)}" for key in keys for s in asked]
+        if community_id is not None:
+            # Offers of this compound's jobs (a volunteer may serve partner compounds too).
+            keys = [
+                f"{key} AND EXISTS (SELECT 1 FROM service_request xr "
+                f"WHERE xr.id = o.request_id AND xr.community_id = {where.bind(community_id)})"
+                for key in keys
+            ]
+        page = _offer_parts(keys, limit + offset)
+    else:
+        if community_id is not None:
+            where.add(f"r.community_id = {where.bind(community_id)}")
+        if statuses:
+            where.add(f"o.status IN ({', '.join(where.bind(s.value) for s in statuses)})")
+        page = (
+            "SELECT o.id FROM offer o JOIN service_request r ON r.id = o.request_id"
+            f"{where.sql()} {order}"
         )
-    if community_id is not None:
-        where.add(f"r.community_id = {where.bind(community_id)}")
-    if statuses:
-        where.add(f"o.status IN ({', '.join(where.bind(s.value) for s in statuses)})")
-    order = "ORDER BY r.priority DESC, r.starts_at, o.id"
     rows = await raw.rows(
-        f"SELECT {_OFFER} FROM {_OFFER_FROM} WHERE o.id IN (SELECT o.id FROM offer o "
-        f"JOIN service_request r ON r.id = o.request_id{where.sql()} "
-        f"{order}{where.page(limit, offset)}) {order}",
+        f"SELECT {_OFFER} FROM {_OFFER_FROM} WHERE o.id IN ({page}"
+        f"{where.page(limit, offset)}) {order}",
         where.params,
     )
     return [_offer(row) for row in rows]
+
+
+def _offer_parts(keys: list[str], first: int) -> str:
+    """SQL for the ids of the offers matching any of ``keys``, most urgent first: the best
+    ``first`` of each, read in the order of the index the key's columns start (``_parts``
+    for offers)."""
+    parts = " UNION ".join(
+        f"SELECT * FROM (SELECT o.id, o.priority, o.starts_at FROM offer o WHERE {key} "
+        f"ORDER BY o.priority DESC, o.starts_at, o.id LIMIT {int(first)}) AS p{i}"
+        for i, key in enumerate(keys)
+    )
+    return f"SELECT u.id FROM ({parts}) AS u ORDER BY u.priority DESC, u.starts_at, u.id"
 
 
 def _offer(row: Sequence[Any]) -> OfferRecord:

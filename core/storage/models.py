@@ -355,12 +355,17 @@ class Offer(Model):
     # table's own index, not by reading each offer's request.
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
+    # The request's priority, copied likewise (set when it is filed, never changed): a
+    # volunteer's offers are listed most urgent first from this table's own indexes.
+    priority = fields.IntField()
 
     class Meta:
         table = "offer"
         unique_together = (("request", "volunteer"),)
-        # Expiry sweeps; a volunteer's offers (lists, and open offers as busy time: the
-        # window ends the index, so an overlap check reads nothing else).
+        # Expiry sweeps; a volunteer's open offers as busy time (the window ends the index,
+        # so an overlap check reads nothing else). Migration 0008 adds the pages' indexes,
+        # (volunteer_id) and (volunteer_id, status), each followed by (priority DESC,
+        # starts_at, id): a volunteer's offers, all or by status, most urgent first.
         indexes = (("status", "expires_at"), ("volunteer_id", "status", "starts_at", "ends_at"))
 
 
