@@ -32,14 +32,15 @@ def normalise_url(url: str) -> str:
 def connection_config(url: str) -> dict[str, Any]:
     """A database URL as tortoise's connection setting: SQLite through
     :mod:`core.storage.sqlite_inline` (statements run in the event loop's thread),
-    PostgreSQL with :class:`core.storage.postgres.PooledConnection` (no reset round trip
-    when the pool takes a connection back)."""
+    PostgreSQL through :mod:`core.storage.postgres` (no reset round trip when the pool
+    takes a connection back; the pool taken first come, first served)."""
     config: dict[str, Any] = expand_db_url(normalise_url(url))
     if is_sqlite(url):
         return {**config, "engine": "core.storage.sqlite_inline"}
     if config["engine"] == "tortoise.backends.asyncpg":
         from core.storage.postgres import PooledConnection
 
+        config["engine"] = "core.storage.postgres"
         config["credentials"]["connection_class"] = PooledConnection
     return config
 
