@@ -87,6 +87,47 @@ async def test_pages_equal_single_reads(api: Api) -> None:
         await services.bookings.cancel(staff, request.id, Cancel(reason="not needed"))
     statuses = {r.status for r in await ServiceRequest.all()}
     assert {RequestStatus.CANCELLED, RequestStatus.COMPLETED} <= statuses
+    # A team: three seats, held by offers made in an order their ids do not follow by
+    # seat, one done; offers that hold no seat (declined, dropped) are not its holders.
+    when = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    team = await ServiceRequest.create(
+        community_id=1,
+        line="errands",
+        service="groceries",
+        starts_at=when,
+        ends_at=when + timedelta(hours=2),
+        filed_by_id=staff.account_id,
+        status=RequestStatus.ASSIGNED,
+        seats=3,
+        filled=3,
+    )
+    for seat, (vid, status) in zip(
+        (2, None, 0, None, 1),
+        zip(
+            list(principals)[:5],
+            [
+                OfferStatus.ACCEPTED,
+                OfferStatus.DECLINED,
+                OfferStatus.COMPLETED,
+                OfferStatus.DROPPED,
+                OfferStatus.ACCEPTED,
+            ],
+            strict=True,
+        ),
+        strict=True,
+    ):
+        await Offer.create(
+            request_id=team.id,
+            volunteer_id=vid,
+            status=status,
+            seat=seat or 0,
+            seat_key=f"{team.id}:{seat}" if seat is not None else None,
+            offered_at=when,
+            expires_at=when,
+            starts_at=team.starts_at,
+            ends_at=team.ends_at,
+            priority=team.priority,
+        )
 
     # Staff: a compound's requests, all of them and by status.
     everything = await services.bookings.requests(
@@ -95,6 +136,8 @@ async def test_pages_equal_single_reads(api: Api) -> None:
     assert everything == await _expected_requests(ServiceRequest.filter(community_id=1))
     held = [a for r in everything for a in r.assignments]
     assert {a.party_member for a in held} == {True, False}
+    [teamed] = [r for r in everything if r.id == team.id]
+    assert [a.status for a in teamed.assignments] == ["accepted", "completed", "accepted"]
     picked = [RequestStatus.ASSIGNED, RequestStatus.CANCELLED]
     assert await services.bookings.requests(
         staff, community_id=1, statuses=picked, limit=500, offset=0

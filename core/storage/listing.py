@@ -4,10 +4,11 @@ into records.
 A page of twenty offers through the ORM built two hundred model objects (each offer with
 its request, compound, building, volunteer, membership and account) to fill twenty records;
 at load that, not the database, set the pace of ``GET /requests`` and ``GET /offers``. Here
-one query reads the columns the records show, joined, and a second the page's volunteers
-holding seats. The records are the ones :func:`core.storage.bookings.request_record` and
-``offer_record`` build for a single request or offer (lists carry no history and reveal no
-door or phone); ``tests/test_listing.py`` holds the two to the same answer.
+one query reads the columns the records show, joined, with each request's volunteers
+holding seats as a JSON list. The records are the ones
+:func:`core.storage.bookings.request_record` and ``offer_record`` build for a single request
+or offer (lists carry no history and reveal no door or phone); ``tests/test_listing.py``
+holds the two to the same answer.
 
 A request's history (every booking answers with it) is read the same way: one join with
 the accounts that acted.
@@ -133,13 +134,13 @@ async def requests(
             where.add(f"r.status IN ({', '.join(where.bind(s.value) for s in statuses)})")
         # The page's ids first, sorting narrow rows; then the joins for those rows only.
         page = f"SELECT r.id FROM service_request r{where.sql()} {order}"
+    holding = _holding(raw, where)
     rows = await raw.rows(
-        f"SELECT {_REQUEST} FROM {_REQUEST_FROM} WHERE r.id IN ({page}"
+        f"SELECT {_REQUEST}, {holding} FROM {_REQUEST_FROM} WHERE r.id IN ({page}"
         f"{where.page(limit, offset)}) {order}",
         where.params,
     )
-    holders = await _holders([int(row[0]) for row in rows], raw)
-    return [_request(row, holders.get(int(row[0]), [])) for row in rows]
+    return [_request(row[:-1], _assignments(row[-1])) for row in rows]
 
 
 async def _ids_of(raw: Raw, table: str, account_id: int) -> list[int]:
@@ -169,31 +170,42 @@ def _parts(keys: list[str], filters: list[str], first: int) -> str:
     return f"SELECT u.id FROM ({parts}) AS u ORDER BY u.priority DESC, u.starts_at, u.id"
 
 
-async def _holders(request_ids: list[int], raw: Raw) -> dict[int, list[AssignmentRecord]]:
-    """The accepted and done offers of a page of requests, in the order they were made."""
-    out: dict[int, list[AssignmentRecord]] = {}
-    if not request_ids:
-        return out
-    marks = ", ".join(raw.param(i) for i in (1, 2))
-    of_page, ids = raw.any_of("o.request_id", request_ids, 3)
-    for rid, oid, vid, aid, name, party, status in await raw.rows(
-        "SELECT o.request_id, o.id, o.volunteer_id, va.id, va.name, v.party_member, o.status "
+def _holding(raw: Raw, where: _Where) -> str:
+    """SQL for a column of the page's requests: the offers holding each one's seats
+    (accepted or done), in the order they were made, as a JSON list of
+    ``[offer, volunteer, account, name, party member, status]``; read with the page, not
+    by a second statement (on PostgreSQL a round trip more for every page)."""
+    statuses = ", ".join(where.bind(s) for s in _HOLDING)
+    held = (
         "FROM offer o JOIN volunteer v ON v.id = o.volunteer_id "
         "JOIN membership vm ON vm.id = v.membership_id JOIN account va ON va.id = vm.account_id "
-        f"WHERE {of_page} AND o.status IN ({marks}) ORDER BY o.id",
-        [*_HOLDING, *ids],
-    ):
-        out.setdefault(int(rid), []).append(
-            AssignmentRecord(
-                offer_id=int(oid),
-                volunteer_id=int(vid),
-                volunteer_account_id=int(aid),
-                volunteer_name=name,
-                party_member=bool(party),
-                status=OfferStatus(status),
-            )
+        f"WHERE o.request_id = r.id AND o.status IN ({statuses})"
+    )
+    if raw.sqlite:  # the rows in order first: json_group_array keeps the order it is fed
+        return (
+            "(SELECT json_group_array(json_array(h.id, h.volunteer_id, h.aid, h.name, "
+            "h.party_member, h.status)) FROM (SELECT o.id, o.volunteer_id, va.id AS aid, "
+            f"va.name, v.party_member, o.status {held} ORDER BY o.id) AS h)"
         )
-    return out
+    return (
+        "(SELECT json_agg(json_build_array(o.id, o.volunteer_id, va.id, va.name, "
+        f"v.party_member, o.status) ORDER BY o.id) {held})"
+    )
+
+
+def _assignments(value: Any) -> list[AssignmentRecord]:
+    """The ``_holding`` column of one request (NULL on PostgreSQL when none hold a seat)."""
+    return [
+        AssignmentRecord(
+            offer_id=int(oid),
+            volunteer_id=int(vid),
+            volunteer_account_id=int(aid),
+            volunteer_name=name,
+            party_member=bool(party),
+            status=OfferStatus(status),
+        )
+        for oid, vid, aid, name, party, status in (_json(value) or [])
+    ]
 
 
 def _request(row: Sequence[Any], assignments: list[AssignmentRecord]) -> RequestRecord:
