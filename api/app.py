@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
@@ -55,6 +56,8 @@ def create_app(
             sweeper = None
             if settings.sweep_interval > 0:
                 sweeper = asyncio.create_task(run_sweeper(services, settings.sweep_interval))
+            if settings.settle_after_start:
+                settle()
             try:
                 yield
             finally:
@@ -120,4 +123,18 @@ def create_app(
 
 def app_from_env() -> Litestar:
     """The app of one server worker, from ``REDBUTLER_*`` settings (``serve --workers N``)."""
-    return create_app(Settings.from_env())
+    return create_app(Settings.from_env(settle_after_start=True))
+
+
+def settle() -> None:
+    """Once a server process has started: collect what starting left behind, then move
+    every object still alive to the collector's permanent generation (``gc.freeze``).
+
+    Starting leaves over a million objects to collect (the migrations build a model state
+    for each step: 1.15 million dicts), and the collector's next full pass came in the
+    first seconds of traffic: a pause of about 125 ms with every call in flight waiting,
+    the slowest 1% of SQLite bookings at 64 clients at 200-230 ms instead of 115-135 ms.
+    What survives start-up (modules, models, the app) lives as long as the process, so
+    later full passes need not walk it again and again either."""
+    gc.collect()
+    gc.freeze()

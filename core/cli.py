@@ -22,7 +22,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.app import create_app
     from core.storage.config import is_sqlite
 
-    settings = _settings(args, load_demo=args.demo)
+    settings = _settings(args, load_demo=args.demo, settle_after_start=True)
     if args.workers != 1 and is_sqlite(settings.database_url):
         print(
             "error: the embedded SQLite database takes one worker; use PostgreSQL "

@@ -23,6 +23,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # that several workers share the count.
     rate_limit: int = 600
     redis_url: str | None = None
+    # A server process (``serve``): once started, free what starting left behind and keep
+    # what survives out of the garbage collector's later full passes (``api.app``).
+    settle_after_start: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
