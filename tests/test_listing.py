@@ -7,7 +7,7 @@ the same rows. Runs on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -68,6 +68,19 @@ async def _orm_history(request_id: int, zone: ZoneInfo) -> list[HistoryRecord]:
         .order_by("id")
         .select_related("actor")
     ]
+
+
+async def _pages_are_slices(
+    whole: list[Any], read: Callable[..., Awaitable[list[Any]]], who: Principal, **filters: Any
+) -> None:
+    """Every page ``read`` gives ``who`` (limits 1, 4 and 9, to one past the end), joined,
+    is ``whole``."""
+    for limit in (1, 4, 9):
+        pages = [
+            await read(who, limit=limit, offset=offset, **filters)
+            for offset in range(0, len(whole) + limit, limit)
+        ]
+        assert [row for page in pages for row in page] == whole
 
 
 async def test_pages_equal_single_reads(api: Api) -> None:
@@ -281,18 +294,9 @@ async def test_pages_read_in_index_order_are_slices_of_the_whole_list(api: Api) 
     ):
         whole = await _expected_requests(query)
         assert 3 < len(whole) < 150
-        for limit in (1, 4, 9):
-            pages = [
-                await services.bookings.requests(
-                    who,
-                    community_id=community_id,
-                    statuses=statuses,
-                    limit=limit,
-                    offset=offset,
-                )
-                for offset in range(0, len(whole) + limit, limit)
-            ]
-            assert [r for page in pages for r in page] == whole
+        await _pages_are_slices(
+            whole, services.bookings.requests, who, community_id=community_id, statuses=statuses
+        )
 
 
 async def test_a_volunteers_offers_are_read_in_index_order(
@@ -356,18 +360,9 @@ async def test_a_volunteers_offers_are_read_in_index_order(
         whole = await _expected_offers(query.select_related("request"))
         assert 3 < len(whole) < 150
         for who in (chen, by_hand):
-            for limit in (1, 4, 9):
-                pages = [
-                    await services.bookings.offers(
-                        who,
-                        community_id=community_id,
-                        statuses=statuses,
-                        limit=limit,
-                        offset=offset,
-                    )
-                    for offset in range(0, len(whole) + limit, limit)
-                ]
-                assert [o for page in pages for o in page] == whole
+            await _pages_are_slices(
+                whole, services.bookings.offers, who, community_id=community_id, statuses=statuses
+            )
 
     raw = Raw()
     if not raw.sqlite:

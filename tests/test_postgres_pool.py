@@ -1,4 +1,4 @@
-"""PostgreSQL's connection pool is taken first come, first served (``core.storage.postgres``).
+"""PostgreSQL's connection pool is taken first come, first served (``core.storage.pool``).
 
 asyncpg queues callers on an ``asyncio.Queue`` when every connection is out: a connection
 given back wakes the longest waiter, but whoever asks before that waiter runs takes the
@@ -16,7 +16,7 @@ import random
 import pytest
 from tortoise import connections
 
-from core.storage.postgres import FairPool, FirstComeGate
+from core.storage.pool import FairPool, FirstComeGate
 from tests.support import POSTGRES_URL, Api
 
 

@@ -122,13 +122,15 @@ async def requests(
             where.add(f"r.community_id = {where.bind(community_id)}")
         if statuses:
             where.add(f"r.status IN ({', '.join(where.bind(s.value) for s in statuses)})")
-        page = _parts(keys, where.parts, limit + offset)
+        page = _parts(
+            "service_request", "r", [" AND ".join([k, *where.parts]) for k in keys], limit + offset
+        )
     elif community_id is not None:
         # One part for the compound, or one for each status asked for.
         here = f"r.community_id = {where.bind(community_id)}"
         asked = dict.fromkeys(statuses or [])  # each once, in order
         keys = [f"{here} AND r.status = {where.bind(s.value)}" for s in asked]
-        page = _parts(keys or [here], [], limit + offset)
+        page = _parts("service_request", "r", keys or [here], limit + offset)
     else:
         if statuses:
             where.add(f"r.status IN ({', '.join(where.bind(s.value) for s in statuses)})")
@@ -153,18 +155,18 @@ async def _ids_of(raw: Raw, table: str, account_id: int) -> list[int]:
     return [int(x) for (x,) in rows]
 
 
-def _parts(keys: list[str], filters: list[str], first: int) -> str:
-    """SQL for the ids of the requests matching any of ``keys`` (and all ``filters``), most
-    urgent first, without sorting them all: the best ``first`` of each key, read in order
-    from an index that starts with the key's columns and goes on (priority DESC, starts_at,
-    id) (migration 0006), then those few sorted. Any of the best ``first`` overall
-    is among the best ``first`` of its own key, so the page is the same; a compound's or a
-    resident's long history, or what staff filed over years, is no longer sorted for each
-    page."""
+def _parts(table: str, alias: str, keys: list[str], first: int) -> str:
+    """SQL for the ids of the rows of ``table`` (as ``alias``) matching any of ``keys``,
+    most urgent first, without sorting them all: the best ``first`` of each key, read in
+    order from an index that starts with the key's columns and goes on (priority DESC,
+    starts_at, id) (migrations 0006 for requests, 0008 for offers), then those few sorted.
+    Any of the best ``first`` overall is among the best ``first`` of its own key, so the
+    page is the same; a compound's or a resident's long history, what staff filed over
+    years, or a volunteer's offers, is no longer sorted for each page."""
+    order = f"ORDER BY {alias}.priority DESC, {alias}.starts_at, {alias}.id"
     parts = " UNION ".join(
-        f"SELECT * FROM (SELECT r.id, r.priority, r.starts_at FROM service_request r "
-        f"WHERE {' AND '.join([key, *filters])} "
-        f"ORDER BY r.priority DESC, r.starts_at, r.id LIMIT {int(first)}) AS p{i}"
+        f"SELECT * FROM (SELECT {alias}.id, {alias}.priority, {alias}.starts_at "
+        f"FROM {table} {alias} WHERE {key} {order} LIMIT {int(first)}) AS p{i}"
         for i, key in enumerate(keys)
     )
     return f"SELECT u.id FROM ({parts}) AS u ORDER BY u.priority DESC, u.starts_at, u.id"
@@ -257,9 +259,9 @@ async def offers(
 
     An account's are the offers made to each of its volunteer profiles: ``volunteer_ids``
     (as its principal carries them), or looked up here when not given. They are read as
-    parts in index order: the best of each profile (or of each profile and status asked
-    for) from the offer table's page indexes (migration 0008), then those few sorted, so a
-    page does not sort a volunteer's whole history. ``community_id`` alone (staff) reads a
+    parts in index order (``_parts``): the best of each profile (or of each profile and
+    status asked for) from the offer table's page indexes, so a page does not sort a
+    volunteer's whole history. ``community_id`` alone (staff) reads a
     compound's offers, sorting the ids of those matching."""
     raw = Raw()
     where = _Where(raw)
@@ -280,7 +282,7 @@ async def offers(
                 f"WHERE xr.id = o.request_id AND xr.community_id = {where.bind(community_id)})"
                 for key in keys
             ]
-        page = _offer_parts(keys, limit + offset)
+        page = _parts("offer", "o", keys, limit + offset)
     else:
         if community_id is not None:
             where.add(f"r.community_id = {where.bind(community_id)}")
@@ -296,18 +298,6 @@ async def offers(
         where.params,
     )
     return [_offer(row) for row in rows]
-
-
-def _offer_parts(keys: list[str], first: int) -> str:
-    """SQL for the ids of the offers matching any of ``keys``, most urgent first: the best
-    ``first`` of each, read in the order of the index the key's columns start (``_parts``
-    for offers)."""
-    parts = " UNION ".join(
-        f"SELECT * FROM (SELECT o.id, o.priority, o.starts_at FROM offer o WHERE {key} "
-        f"ORDER BY o.priority DESC, o.starts_at, o.id LIMIT {int(first)}) AS p{i}"
-        for i, key in enumerate(keys)
-    )
-    return f"SELECT u.id FROM ({parts}) AS u ORDER BY u.priority DESC, u.starts_at, u.id"
 
 
 def _offer(row: Sequence[Any]) -> OfferRecord:
