@@ -70,6 +70,40 @@ async def _orm_history(request_id: int, zone: ZoneInfo) -> list[HistoryRecord]:
     ]
 
 
+async def _errand(
+    community_id: int, when: datetime, hours: int, filed_by: int, status: RequestStatus, **more: Any
+) -> ServiceRequest:
+    """A grocery errand stored as it stands (no matching), starting ``when``."""
+    return await ServiceRequest.create(
+        community_id=community_id,
+        line="errands",
+        service="groceries",
+        starts_at=when,
+        ends_at=when + timedelta(hours=hours),
+        filed_by_id=filed_by,
+        status=status,
+        **{"seats": 1, **more},
+    )
+
+
+async def _offer_of(
+    request: ServiceRequest, volunteer_id: int, status: OfferStatus, **more: Any
+) -> Offer:
+    """An offer of ``request`` stored as it stands, made when the job starts, with the
+    request's window and priority as the application copies them."""
+    return await Offer.create(
+        request_id=request.id,
+        volunteer_id=volunteer_id,
+        status=status,
+        offered_at=request.starts_at,
+        expires_at=request.starts_at,
+        starts_at=request.starts_at,
+        ends_at=request.ends_at,
+        priority=request.priority,
+        **more,
+    )
+
+
 async def _pages_are_slices(
     whole: list[Any], read: Callable[..., Awaitable[list[Any]]], who: Principal, **filters: Any
 ) -> None:
@@ -103,17 +137,7 @@ async def test_pages_equal_single_reads(api: Api) -> None:
     # A team: three seats, held by offers made in an order their ids do not follow by
     # seat, one done; offers that hold no seat (declined, dropped) are not its holders.
     when = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
-    team = await ServiceRequest.create(
-        community_id=1,
-        line="errands",
-        service="groceries",
-        starts_at=when,
-        ends_at=when + timedelta(hours=2),
-        filed_by_id=staff.account_id,
-        status=RequestStatus.ASSIGNED,
-        seats=3,
-        filled=3,
-    )
+    team = await _errand(1, when, 2, staff.account_id, RequestStatus.ASSIGNED, seats=3, filled=3)
     for seat, (vid, status) in zip(
         (2, None, 0, None, 1),
         zip(
@@ -129,17 +153,12 @@ async def test_pages_equal_single_reads(api: Api) -> None:
         ),
         strict=True,
     ):
-        await Offer.create(
-            request_id=team.id,
-            volunteer_id=vid,
-            status=status,
+        await _offer_of(
+            team,
+            vid,
+            status,
             seat=seat or 0,
             seat_key=f"{team.id}:{seat}" if seat is not None else None,
-            offered_at=when,
-            expires_at=when,
-            starts_at=team.starts_at,
-            ends_at=team.ends_at,
-            priority=team.priority,
         )
 
     # Staff: a compound's requests, all of them and by status.
@@ -266,16 +285,13 @@ async def test_pages_read_in_index_order_are_slices_of_the_whole_list(api: Api) 
     for _ in range(120):
         served = rng.choice([here, there, stranger, None])
         when = start + timedelta(minutes=5 * rng.randint(0, 30))
-        await ServiceRequest.create(
-            community_id=other.id if served is there else 1,
-            line="errands",
-            service="groceries",
-            starts_at=when,
-            ends_at=when + timedelta(hours=1),
+        await _errand(
+            other.id if served is there else 1,
+            when,
+            1,
+            rng.choice([me, staff.account_id]),
+            rng.choice(list(RequestStatus)),
             resident_id=served.id if served else None,
-            filed_by_id=rng.choice([me, staff.account_id]),
-            status=rng.choice(list(RequestStatus)),
-            seats=1,
             priority=rng.choice([100, 110, 1100]),
         )
     mine = Q(filed_by_id=me) | Q(resident__membership__account_id=me)
@@ -327,28 +343,16 @@ async def test_a_volunteers_offers_are_read_in_index_order(
     for _ in range(90):
         when = start + timedelta(minutes=5 * rng.randint(0, 20))
         community_id = rng.choice([1, other.id])
-        request = await ServiceRequest.create(
-            community_id=community_id,
-            line="errands",
-            service="groceries",
-            starts_at=when,
-            ends_at=when + timedelta(hours=1),
-            filed_by_id=chen.account_id,
-            status=RequestStatus.PENDING,
-            seats=1,
+        request = await _errand(
+            community_id,
+            when,
+            1,
+            chen.account_id,
+            RequestStatus.PENDING,
             priority=rng.choice([100, 110, 1100]),
         )
         for volunteer in rng.sample([home, second, stranger], rng.randint(1, 2)):
-            await Offer.create(
-                request_id=request.id,
-                volunteer_id=volunteer.id,
-                status=rng.choice(list(OfferStatus)),
-                offered_at=when,
-                expires_at=when,
-                starts_at=request.starts_at,
-                ends_at=request.ends_at,
-                priority=request.priority,
-            )
+            await _offer_of(request, volunteer.id, rng.choice(list(OfferStatus)))
     mine = [home.id, second.id]
     some = [OfferStatus.OFFERED, OfferStatus.EXPIRED, OfferStatus.OFFERED]
     for community_id, statuses, query in (
