@@ -394,6 +394,14 @@ async def test_a_volunteers_offers_are_read_in_index_order(
         # volunteer's offers would add a sort of its own.
         assert plan.count(f"INDEX {index} (") == len(mine) * (2 if statuses else 1), plan
         assert plan.count("USE TEMP B-TREE FOR ORDER BY") == 2, plan
+    # Staff: a compound's offers come in the order of its requests' page index, each
+    # request's few offers sorted (the right part of the order), only the page sorted whole.
+    seen.clear()
+    await listing.offers(community_id=1, limit=20)
+    [(sql, params)] = seen
+    plan = " | ".join(str(row[-1]) for row in await rows(raw, f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "INDEX service_request_community_page (" in plan, plan
+    assert plan.count("USE TEMP B-TREE FOR ORDER BY") == 1, plan
 
 
 async def test_id_lists_are_one_bound_array_on_postgresql(api: Api) -> None:

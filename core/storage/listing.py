@@ -261,8 +261,8 @@ async def offers(
     (as its principal carries them), or looked up here when not given. They are read as
     parts in index order (``_parts``): the best of each profile (or of each profile and
     status asked for) from the offer table's page indexes, so a page does not sort a
-    volunteer's whole history. ``community_id`` alone (staff) reads a
-    compound's offers, sorting the ids of those matching."""
+    volunteer's whole history. ``community_id`` alone (staff) reads a compound's offers
+    in the order of its requests' page index."""
     raw = Raw()
     where = _Where(raw)
     order = "ORDER BY o.priority DESC, o.starts_at, o.id"
@@ -288,9 +288,12 @@ async def offers(
             where.add(f"r.community_id = {where.bind(community_id)}")
         if statuses:
             where.add(f"o.status IN ({', '.join(where.bind(s.value) for s in statuses)})")
+        # In the requests' order (the same values as the offers' copies): read from the
+        # compound's page index of requests (0006), each request's few offers sorted,
+        # rather than every offer of the compound sorted.
         page = (
             "SELECT o.id FROM offer o JOIN service_request r ON r.id = o.request_id"
-            f"{where.sql()} {order}"
+            f"{where.sql()} ORDER BY r.priority DESC, r.starts_at, o.id"
         )
     rows = await raw.rows(
         f"SELECT {_OFFER} FROM {_OFFER_FROM} WHERE o.id IN ({page}"
