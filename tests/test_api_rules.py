@@ -222,8 +222,11 @@ async def test_lists_come_a_page_at_a_time(api: Api) -> None:
     rest = await api.get("/communities/1/volunteers?limit=2&offset=2", "staff")
     assert [v["name"] for v in first + rest] == ["Chen Jing", "Liu Yang", "Zhao Min"]
     assert len(await api.get("/communities/1/residents?limit=1", "staff")) == 1
-    capped = await api.get("/communities/1/residents?limit=100000", "staff")
-    assert len(capped) == 3  # a page is at most 500
+    # A page is at most 500: more is refused, naming the parameter, rather than cut short
+    # quietly (the caller would take 500 for all there is).
+    problem = await api.get("/communities/1/residents?limit=100000", "staff", expect=400)
+    assert problem["errors"] == [{"field": "limit", "message": "Expected `int` <= 500"}]
+    assert len(await api.get("/communities/1/residents?limit=500", "staff")) == 3
     assert len(await api.get("/communities?limit=1", "admin")) == 1
 
 

@@ -28,6 +28,7 @@ from core.domain.records import (
     RevealRecord,
     VolunteerRecord,
 )
+from core.plugins.paging import Limit100, Limit200, Limit500, Offset
 from core.services import Services
 
 
@@ -49,8 +50,8 @@ class CommunityController(Controller):
         self,
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
-        limit: FromQuery[int] = 100,
-        offset: FromQuery[int] = 0,
+        limit: Limit500 = 100,
+        offset: Offset = 0,
     ) -> list[CommunityRecord]:
         return await services.communities.visible(who, limit, offset)
 
@@ -121,9 +122,10 @@ class CommunityController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         community_id: FromPath[int],
-        limit: FromQuery[int] = 20,
+        limit: Limit100 = 20,
+        offset: Offset = 0,
     ) -> list[BatchRunRecord]:
-        return await services.batch.runs(who, community_id, max(1, min(limit, 100)))
+        return await services.batch.runs(who, community_id, limit, offset)
 
     @get(
         "/{community_id:int}/reveals",
@@ -134,8 +136,8 @@ class CommunityController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         community_id: FromPath[int],
-        limit: FromQuery[int] = 100,
-        offset: FromQuery[int] = 0,
+        limit: Limit200 = 100,
+        offset: Offset = 0,
     ) -> list[RevealRecord]:
         return await services.bookings.reveals(who, community_id, limit, offset)
 
@@ -148,8 +150,8 @@ class CommunityController(Controller):
         status: FromQuery[str | None] = None,
         start: FromQuery[date | None] = None,
         end: FromQuery[date | None] = None,
-        limit: FromQuery[int] = 100,
-        offset: FromQuery[int] = 0,
+        limit: Limit500 = 100,
+        offset: Offset = 0,
     ) -> list[HoursEntryRecord]:
         return await services.ledger.hours(
             who,
@@ -159,7 +161,7 @@ class CommunityController(Controller):
             start=start,
             end=end,
             limit=limit,
-            offset=max(offset, 0),
+            offset=offset,
         )
 
     @post(
@@ -253,8 +255,8 @@ class CommunityController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         community_id: FromPath[int],
-        limit: FromQuery[int] = 100,
-        offset: FromQuery[int] = 0,
+        limit: Limit500 = 100,
+        offset: Offset = 0,
     ) -> list[ResidentRecord]:
         return await services.people.residents(who, community_id, limit, offset)
 
@@ -266,7 +268,7 @@ class CommunityController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         community_id: FromPath[int],
-        limit: FromQuery[int] = 100,
-        offset: FromQuery[int] = 0,
+        limit: Limit500 = 100,
+        offset: Offset = 0,
     ) -> list[VolunteerRecord]:
         return await services.people.volunteers(who, community_id, limit, offset)

@@ -14,6 +14,7 @@ from core.domain.records import (
     HoursEntryRecord,
     NotificationRecord,
 )
+from core.plugins.paging import Limit200, Offset
 from core.services import Services
 
 
@@ -23,9 +24,13 @@ class AllianceController(Controller):
 
     @get("/", summary="Alliances your compounds are in or invited to (admins: all)")
     async def index(
-        self, services: NamedDependency[Services], who: NamedDependency[Principal]
+        self,
+        services: NamedDependency[Services],
+        who: NamedDependency[Principal],
+        limit: Limit200 = 100,
+        offset: Offset = 0,
     ) -> list[AllianceRecord]:
-        return await services.communities.alliances(who)
+        return await services.communities.alliances(who, limit, offset)
 
     @post("/", summary="Staff: found an alliance with your compound (shares nothing yet)")
     async def create(
@@ -118,11 +123,11 @@ class NotificationController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         unread: FromQuery[bool] = False,
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
+        limit: Limit200 = 50,
+        offset: Offset = 0,
     ) -> list[NotificationRecord]:
         return await services.notifications.mine(
-            who, unread_only=unread, limit=limit, offset=max(offset, 0)
+            who, unread_only=unread, limit=limit, offset=offset
         )
 
     @post("/{notification_id:int}/read", status_code=204, summary="Mark one as read")

@@ -8,6 +8,7 @@ from core.domain.access import Principal
 from core.domain.commands import Complete, Decline, NoShow
 from core.domain.enums import OfferStatus
 from core.domain.records import OfferRecord
+from core.plugins.paging import Limit200, Offset
 from core.services import Services
 
 
@@ -22,11 +23,11 @@ class OfferController(Controller):
         who: NamedDependency[Principal],
         community_id: FromQuery[int | None] = None,
         status: FromQuery[list[OfferStatus] | None] = None,
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
+        limit: Limit200 = 50,
+        offset: Offset = 0,
     ) -> list[OfferRecord]:
         return await services.bookings.offers(
-            who, community_id=community_id, statuses=status, limit=limit, offset=max(offset, 0)
+            who, community_id=community_id, statuses=status, limit=limit, offset=offset
         )
 
     @get("/{offer_id:int}")

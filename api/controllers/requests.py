@@ -9,6 +9,7 @@ from core.domain.access import Principal
 from core.domain.commands import Cancel, Complete, NewRequest, Rate, StaffOffer
 from core.domain.enums import RequestStatus
 from core.domain.records import OfferRecord, RatingRecord, RequestRecord
+from core.plugins.paging import Limit200, Limit500, Offset
 from core.services import Services
 
 
@@ -43,11 +44,11 @@ class RequestController(Controller):
         who: NamedDependency[Principal],
         community_id: FromQuery[int | None] = None,
         status: FromQuery[list[RequestStatus] | None] = None,
-        limit: FromQuery[int] = 50,
-        offset: FromQuery[int] = 0,
+        limit: Limit200 = 50,
+        offset: Offset = 0,
     ) -> list[RequestRecord]:
         return await services.bookings.requests(
-            who, community_id=community_id, statuses=status, limit=limit, offset=max(offset, 0)
+            who, community_id=community_id, statuses=status, limit=limit, offset=offset
         )
 
     @get("/{request_id:int}", summary="A request with its volunteers and full history")
@@ -101,6 +102,8 @@ class RequestController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         request_id: FromPath[int],
+        limit: Limit500 = 100,
+        offset: Offset = 0,
     ) -> list[CandidateView]:
         views = [
             CandidateView(
@@ -115,8 +118,9 @@ class RequestController(Controller):
             )
             for seat, c, reasons, ranked in await services.bookings.explain(who, request_id)
         ]
+        # Every volunteer is judged (their ranks depend on one another); a page is shown.
         views.sort(key=lambda v: (v.seat, not v.eligible, -(v.score or 0), v.volunteer_id))
-        return views
+        return views[offset : offset + limit]
 
     @post(
         "/{request_id:int}/complete",

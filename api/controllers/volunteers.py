@@ -16,6 +16,7 @@ from core.domain.records import (
     TimeOffRecord,
     VolunteerRecord,
 )
+from core.plugins.paging import Limit500, Offset
 from core.services import Services
 
 
@@ -123,8 +124,8 @@ class VolunteerController(Controller):
         status: FromQuery[str | None] = None,
         start: FromQuery[date | None] = None,
         end: FromQuery[date | None] = None,
-        limit: FromQuery[int] = 100,
-        offset: FromQuery[int] = 0,
+        limit: Limit500 = 100,
+        offset: Offset = 0,
     ) -> list[HoursEntryRecord]:
         return await services.ledger.hours(
             who,
@@ -134,5 +135,5 @@ class VolunteerController(Controller):
             start=start,
             end=end,
             limit=limit,
-            offset=max(offset, 0),
+            offset=offset,
         )

@@ -234,11 +234,14 @@ class BatchService:
             return self.s.matcher.score(need, candidate, policy.weights, self.s.host)
         return self.s.matcher.rank(need, [candidate], policy.weights, self.s.host)[0]
 
-    async def runs(self, who: Principal, community_id: int, limit: int) -> list[BatchRunRecord]:
+    async def runs(
+        self, who: Principal, community_id: int, limit: int, offset: int = 0
+    ) -> list[BatchRunRecord]:
         community = await communities.get_community(community_id)
         who.require_staff(community.id)
         zone = ZoneInfo(community.timezone)
-        return [run_record(r, zone) for r in await store.batch_runs(community.id, limit)]
+        rows = await store.batch_runs(community.id, max(1, min(limit, 100)), max(offset, 0))
+        return [run_record(r, zone) for r in rows]
 
     async def get(self, who: Principal, run_id: int) -> BatchRunRecord:
         run = await store.get_batch_run(run_id)

@@ -130,9 +130,12 @@ class CommunityService:
             raise NotFound(f"alliance {alliance_id} not found")
         return members
 
-    async def alliances(self, who: Principal) -> list[AllianceRecord]:
+    async def alliances(
+        self, who: Principal, limit: int = 100, offset: int = 0
+    ) -> list[AllianceRecord]:
         ids = None if who.is_admin else [c for c in who.roles if who.is_staff(c)]
-        return [await self._alliance_record(a.id) for a in await store.alliances_of(ids)]
+        rows = await store.alliances_of(ids, max(1, min(limit, 200)), max(offset, 0))
+        return [await self._alliance_record(a.id) for a in rows]
 
     async def create_alliance(self, who: Principal, cmd: NewAlliance) -> AllianceRecord:
         """Staff of the founding compound create an alliance; it shares nothing until

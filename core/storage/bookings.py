@@ -714,8 +714,10 @@ async def get_batch_run(run_id: int) -> BatchRun:
     return found
 
 
-async def batch_runs(community_id: int, limit: int) -> list[BatchRun]:
-    return await BatchRun.filter(community_id=community_id).order_by("-id").limit(limit)
+async def batch_runs(community_id: int, limit: int, offset: int = 0) -> list[BatchRun]:
+    """A compound's batch runs, newest first."""
+    query = BatchRun.filter(community_id=community_id).order_by("-id")
+    return await query.offset(offset).limit(limit)
 
 
 async def take_lease(name: str, holder: str, now: datetime, until: datetime) -> bool:

@@ -240,11 +240,14 @@ async def remove_member(alliance_id: int, community_id: int) -> bool:
     )
 
 
-async def alliances_of(community_ids: list[int] | None) -> list[Alliance]:
+async def alliances_of(
+    community_ids: list[int] | None, limit: int, offset: int = 0
+) -> list[Alliance]:
+    """A page of the alliances any of ``community_ids`` is in or invited to (None: all)."""
     query = Alliance.all().order_by("id")
     if community_ids is not None:
         query = query.filter(members__community_id__in=community_ids).distinct()
-    return await query
+    return await query.offset(offset).limit(limit)
 
 
 async def zones(community_ids: list[int]) -> dict[int, str]:

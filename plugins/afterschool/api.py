@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
 from core.domain.access import Principal
+from core.plugins.paging import Limit200, Offset
 from core.services import Services
 from plugins.afterschool.schemas import (
     AttendanceRecord,
@@ -76,8 +77,10 @@ class AfterschoolController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         community_id: FromPath[int],
+        limit: Limit200 = 100,
+        offset: Offset = 0,
     ) -> list[ClassRecord]:
-        return await AfterschoolService(services).classes(who, community_id)
+        return await AfterschoolService(services).classes(who, community_id, limit, offset)
 
     @get("/classes/{class_id:int}", summary="One class")
     async def show_class(
@@ -117,8 +120,10 @@ class AfterschoolController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         class_id: FromPath[int],
+        limit: Limit200 = 100,
+        offset: Offset = 0,
     ) -> list[SessionRecord]:
-        return await AfterschoolService(services).sessions(who, class_id)
+        return await AfterschoolService(services).sessions(who, class_id, limit, offset)
 
     @post("/children", summary="Guardian: register a child and who may collect them")
     async def add_child(
@@ -141,8 +146,10 @@ class AfterschoolController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         child_id: FromPath[int],
+        limit: Limit200 = 100,
+        offset: Offset = 0,
     ) -> list[AttendanceRecord]:
-        return await AfterschoolService(services).child_attendance(who, child_id)
+        return await AfterschoolService(services).child_attendance(who, child_id, limit, offset)
 
     @post(
         "/classes/{class_id:int}/enrolments",
@@ -163,8 +170,10 @@ class AfterschoolController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         class_id: FromPath[int],
+        limit: Limit200 = 100,
+        offset: Offset = 0,
     ) -> list[EnrolmentRecord]:
-        return await AfterschoolService(services).enrolments(who, class_id)
+        return await AfterschoolService(services).enrolments(who, class_id, limit, offset)
 
     @delete(
         "/enrolments/{enrolment_id:int}",

@@ -167,9 +167,12 @@ class AfterschoolService:
             )
         return await self._class_record(k)
 
-    async def classes(self, who: Principal, community_id: int) -> list[ClassRecord]:
+    async def classes(
+        self, who: Principal, community_id: int, limit: int = 100, offset: int = 0
+    ) -> list[ClassRecord]:
         who.require_member(community_id)
-        rows = await AfterschoolClass.filter(community_id=community_id).order_by("id")
+        query = AfterschoolClass.filter(community_id=community_id).order_by("id")
+        rows = await query.offset(offset).limit(limit)
         return [await self._class_record(k) for k in rows]
 
     async def get_class(self, who: Principal, class_id: int) -> ClassRecord:
@@ -260,7 +263,10 @@ class AfterschoolService:
             )
         return out
 
-    async def sessions(self, who: Principal, class_id: int) -> list[SessionRecord]:
+    async def sessions(
+        self, who: Principal, class_id: int, limit: int = 100, offset: int = 0
+    ) -> list[SessionRecord]:
+        """A page of the class's sessions, in date order."""
         k = await self._get_class(class_id)
         who.require_member(k.community_id)
         zone = ZoneInfo((await communities.get_community(k.community_id)).timezone)
@@ -275,7 +281,10 @@ class AfterschoolService:
                 tutors_needed=s.tutors_needed,
                 children=s.children,
             )
-            for s in await ClassSession.filter(klass_id=k.id).order_by("day")
+            for s in await ClassSession.filter(klass_id=k.id)
+            .order_by("day", "id")
+            .offset(offset)
+            .limit(limit)
         ]
 
     # -- children and enrolment -----------------------------------------------------------
@@ -455,13 +464,21 @@ class AfterschoolService:
         await self._retutor(k.id)
         return await self._class_record(await self._get_class(k.id))
 
-    async def enrolments(self, who: Principal, class_id: int) -> list[EnrolmentRecord]:
+    async def enrolments(
+        self, who: Principal, class_id: int, limit: int = 100, offset: int = 0
+    ) -> list[EnrolmentRecord]:
+        """A page of the class's enrolments: enrolled, then the waitlist in its order."""
         k = await self._get_class(class_id)
         who.require_member(k.community_id)
         query = Enrolment.filter(klass_id=k.id).exclude(status=WITHDRAWN)
         if not who.is_staff(k.community_id):
             query = query.filter(child__guardian_id=who.account_id)
-        rows = await query.order_by("status", "queued_at", "id").prefetch_related("child")
+        rows = (
+            await query.order_by("status", "queued_at", "id")
+            .offset(offset)
+            .limit(limit)
+            .prefetch_related("child")
+        )
         return [await self._enrolment_record(e, e.child) for e in rows]
 
     # -- attendance -----------------------------------------------------------------------
@@ -567,12 +584,17 @@ class AfterschoolService:
             collected_by=a.collected_by,
         )
 
-    async def child_attendance(self, who: Principal, child_id: int) -> list[AttendanceRecord]:
-        """What the guardian sees: every session the child attended, with who collected."""
+    async def child_attendance(
+        self, who: Principal, child_id: int, limit: int = 100, offset: int = 0
+    ) -> list[AttendanceRecord]:
+        """What the guardian sees: the sessions the child attended, latest first, with who
+        collected them; a page at a time."""
         child = await self._child_for(who, child_id)
         rows = (
             await Attendance.filter(child_id=child.id)
-            .order_by("-session__day")
+            .order_by("-session__day", "-id")
+            .offset(offset)
+            .limit(limit)
             .prefetch_related("session__klass", "child")
         )
         zone = ZoneInfo((await communities.get_community(child.community_id)).timezone)

@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from core.domain.access import Principal
+from core.plugins.paging import Limit200, Offset
 from core.services import Services
 from plugins.patrol.schemas import (
     CheckpointIn,
@@ -83,8 +84,10 @@ class PatrolController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         community_id: FromPath[int],
+        limit: Limit200 = 100,
+        offset: Offset = 0,
     ) -> list[PlanRecord]:
-        return await PatrolService(services).plans(who, community_id)
+        return await PatrolService(services).plans(who, community_id, limit, offset)
 
     @post("/plans/{plan_id:int}/signups", summary="Volunteer: sign up to a recurring shift")
     async def sign_up(
@@ -123,8 +126,10 @@ class PatrolController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         plan_id: FromPath[int],
+        limit: Limit200 = 100,
+        offset: Offset = 0,
     ) -> list[ShiftRecord]:
-        return await PatrolService(services).shifts(who, plan_id)
+        return await PatrolService(services).shifts(who, plan_id, limit, offset)
 
     @post("/shifts/{shift_id:int}/checkpoints", summary="On duty: log the next checkpoint")
     async def checkpoint(
@@ -160,5 +165,7 @@ class PatrolController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         community_id: FromPath[int],
+        limit: Limit200 = 100,
+        offset: Offset = 0,
     ) -> list[IncidentRecord]:
-        return await PatrolService(services).incidents(who, community_id)
+        return await PatrolService(services).incidents(who, community_id, limit, offset)

@@ -187,9 +187,12 @@ class PatrolService:
             raise NotFound(f"plan {plan_id} not found")
         return found
 
-    async def plans(self, who: Principal, community_id: int) -> list[PlanRecord]:
+    async def plans(
+        self, who: Principal, community_id: int, limit: int = 100, offset: int = 0
+    ) -> list[PlanRecord]:
         who.require_member(community_id)
-        rows = await ShiftPlan.filter(community_id=community_id).order_by("id")
+        query = ShiftPlan.filter(community_id=community_id).order_by("id")
+        rows = await query.offset(offset).limit(limit)
         return [await self._plan_record(p) for p in rows]
 
     async def sign_up(self, who: Principal, plan_id: int) -> PlanRecord:
@@ -284,7 +287,10 @@ class PatrolService:
             )
         return out
 
-    async def shifts(self, who: Principal, plan_id: int) -> list[ShiftRecord]:
+    async def shifts(
+        self, who: Principal, plan_id: int, limit: int = 100, offset: int = 0
+    ) -> list[ShiftRecord]:
+        """A page of the plan's shifts, in date order."""
         plan = await self._plan(plan_id)
         who.require_member(plan.community_id)
         zone = await self._zone(plan.community_id)
@@ -297,7 +303,10 @@ class PatrolService:
                 end=s.ends_at.astimezone(zone),
                 request_id=s.request_id,
             )
-            for s in await Shift.filter(plan_id=plan.id).order_by("day")
+            for s in await Shift.filter(plan_id=plan.id)
+            .order_by("day", "id")
+            .offset(offset)
+            .limit(limit)
         ]
 
     # -- on duty --------------------------------------------------------------------------
@@ -399,11 +408,14 @@ class PatrolService:
             )
         return _incident_record(incident, zone)
 
-    async def incidents(self, who: Principal, community_id: int) -> list[IncidentRecord]:
+    async def incidents(
+        self, who: Principal, community_id: int, limit: int = 100, offset: int = 0
+    ) -> list[IncidentRecord]:
+        """A page of the compound's incidents, newest first."""
         who.require_staff(community_id)
         zone = await self._zone(community_id)
-        rows = await Incident.filter(community_id=community_id).order_by("-happened_at", "-id")
-        return [_incident_record(i, zone) for i in rows]
+        query = Incident.filter(community_id=community_id).order_by("-happened_at", "-id")
+        return [_incident_record(i, zone) for i in await query.offset(offset).limit(limit)]
 
 
 def _route_record(r: Route) -> RouteRecord:
