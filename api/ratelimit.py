@@ -3,10 +3,17 @@
 Counted in the process by default; with ``REDBUTLER_REDIS_URL`` set, in Redis, so several
 server workers share one count (an atomic INCR per call, the window's key expiring with it).
 Unauthenticated calls (health, docs, calendar feeds) are not counted here.
+
+The limit protects the service; it must not take it down. When Redis cannot be reached
+(refused, timed out, failing), each worker counts its own calls in memory, as with one
+worker, and asks Redis again a few seconds later: a booking is never refused, nor made to
+wait more than a short timeout, because the shared count is unavailable.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -20,6 +27,8 @@ from api.errors import TITLES
 from core.domain.access import Principal
 
 WINDOW = 60  # seconds
+
+log = logging.getLogger(__name__)
 
 
 class Counter(Protocol):
@@ -47,12 +56,51 @@ class MemoryCounter:
 
 
 class RedisCounter:
-    def __init__(self, url: str) -> None:
-        import redis.asyncio as redis  # the [redis] extra
+    """One count for every worker, in Redis; this process's own count while Redis cannot be
+    reached (``retry`` seconds before it is asked again, each call to it given ``timeout``
+    seconds to connect and to answer)."""
 
-        self.client: Any = redis.from_url(url)
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 0.5,
+        retry: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        import redis.asyncio as redis  # the [redis] extra
+        from redis.exceptions import RedisError
+
+        self._errors: tuple[type[BaseException], ...] = (TimeoutError, OSError, RedisError)
+        self.client: Any = redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        self.timeout = timeout
+        self.retry = retry
+        self.clock = clock
+        self.local = MemoryCounter()
+        self.down_until: float | None = None  # Redis failed; not asked again before this
 
     async def hit(self, key: str, window: int) -> int:
+        if self.down_until is None or self.clock() >= self.down_until:
+            try:
+                count = await asyncio.wait_for(self._shared_hit(key, window), self.timeout)
+            except self._errors as exc:
+                if self.down_until is None:
+                    log.warning(
+                        "rate limit: Redis cannot be reached (%s); this worker counts its "
+                        "own calls until it answers",
+                        str(exc) or type(exc).__name__,
+                    )
+                self.down_until = self.clock() + self.retry
+            else:
+                if self.down_until is not None:
+                    log.warning("rate limit: Redis answers again; the count is shared")
+                    self.down_until = None
+                return count
+        return await self.local.hit(key, window)
+
+    async def _shared_hit(self, key: str, window: int) -> int:
         name = f"redbutler:rate:{window}:{key}"
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.incr(name)
@@ -62,6 +110,7 @@ class RedisCounter:
 
     async def close(self) -> None:
         await self.client.aclose()
+        await self.local.close()
 
 
 class RateLimitMiddleware(ASGIMiddleware):
