@@ -104,7 +104,7 @@ def create_app(
             title="redbutler",
             version="0.1.0",
             description="Volunteer and skills marketplace for residential communities. "
-            "Send 'Authorization: Bearer <token>' on every call but /health.",
+            "Send 'Authorization: Bearer <token>' on every call but /health and /ready.",
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
             components=Components(

@@ -16,7 +16,7 @@ from core.services import Services
 
 # The iCal feed is public: calendar apps cannot send a bearer token, so its path carries a
 # secret instead (checked by the handler).
-PUBLIC_PATHS = [r"^/health$", r"^/schema(/.*)?$", r"^/calendar/[A-Za-z0-9_-]+\.ics$"]
+PUBLIC_PATHS = [r"^/health$", r"^/ready$", r"^/schema(/.*)?$", r"^/calendar/[A-Za-z0-9_-]+\.ics$"]
 
 
 class BearerTokenAuth(AbstractAuthenticationMiddleware):

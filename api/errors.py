@@ -43,7 +43,10 @@ TITLES = {
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal server error",
+    503: "Service unavailable",
 }
+# Seconds a client is asked to wait before retrying while the database is unavailable.
+RETRY_UNAVAILABLE = 2
 
 
 def problem(
@@ -52,6 +55,7 @@ def problem(
     code: str,
     detail: str,
     errors: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response[Problem]:
     body = Problem(
         type=f"/problems/{code}",
@@ -61,7 +65,7 @@ def problem(
         instance=request.url.path,
         errors=errors or [],
     )
-    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
@@ -109,7 +113,47 @@ def out_of_range(message: str) -> bool:
     )
 
 
+# PostgreSQL's error codes for a server that cannot serve now: connection exceptions (class
+# 08), shutting down or starting up (57P01-57P03), no connection slot left (53300).
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+# SQLite's for a database file another process holds past the busy timeout.
+_SQLITE_BUSY = ("database is locked", "database is busy")
+
+
+def unavailable(exc: BaseException) -> str | None:
+    """Why the database could not serve the call, when that is what ``exc`` (or what caused
+    it) says: refused or lost connections, a server shutting down or starting up, no
+    connection left, a SQLite file locked by another process. None for anything else."""
+    seen: BaseException | None = exc
+    for _ in range(6):  # the error and what it was raised from
+        if seen is None:
+            return None
+        state = getattr(seen, "sqlstate", None)
+        if isinstance(seen, ConnectionError) or (
+            isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES)
+        ):
+            return f"{type(seen).__name__}: {seen}"
+        if any(busy in str(seen) for busy in _SQLITE_BUSY):
+            return str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    reason = unavailable(exc)
+    if reason is not None:
+        # Nobody's input is wrong and nothing is broken in the code: the database is down,
+        # restarting or busy. Say so, and when to try again; one line in the log, not a
+        # traceback per call for the length of an outage.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, reason)
+        return problem(
+            request,
+            503,
+            "unavailable",
+            "the database cannot be reached just now; retry in a moment (a POST retried "
+            "with the same Idempotency-Key is done at most once)",
+            headers={"Retry-After": str(RETRY_UNAVAILABLE)},
+        )
     if isinstance(exc, OverflowError) or out_of_range(str(exc)):
         # A number past what any stored row can have: the input is wrong, not the server.
         return problem(

@@ -28,9 +28,10 @@ from api.errors import PROBLEM_MEDIA_TYPE, TITLES
 # account rate limit (429). Those that write also: a body over the size limit (413), and
 # 409 for a clash with what exists or a retry of an Idempotency-Key still running. Those
 # that take If-Match: a stale version (412).
-READ_ERRORS = (400, 401, 403, 404, 409, 422, 429)
+# And any of them: the database unavailable (503, with Retry-After).
+READ_ERRORS = (400, 401, 403, 404, 409, 422, 429, 503)
 WRITE_ERRORS = (*READ_ERRORS, 413)
-PUBLIC_ERRORS = (400, 404, 429)
+PUBLIC_ERRORS = (400, 404, 429, 503)
 
 PROBLEM = Schema(
     type=OpenAPIType.OBJECT,
@@ -108,13 +109,13 @@ def _errors_are_documented(app: Litestar, public_paths: list[str]) -> None:
                 responses[str(status)] = OpenAPIResponse(
                     description=TITLES[status],
                     content=body,
-                    headers=_RETRY_AFTER if status == 429 else None,
+                    headers=_RETRY_AFTER if status in (429, 503) else None,
                 )
             operation.responses = responses
 
 
 _RETRY_AFTER: dict[str, OpenAPIHeader | Reference] = {
     "Retry-After": OpenAPIHeader(
-        schema=Schema(type=OpenAPIType.INTEGER), description="seconds until a call is allowed"
+        schema=Schema(type=OpenAPIType.INTEGER), description="seconds to wait before retrying"
     )
 }

@@ -1,7 +1,7 @@
 from litestar.types import ControllerRouterHandler
 
 from api.controllers.accounts import AccountController
-from api.controllers.catalogue import CatalogueController, health
+from api.controllers.catalogue import CatalogueController, health, ready
 from api.controllers.communities import CommunityController
 from api.controllers.extras import (
     AllianceController,
@@ -16,6 +16,7 @@ from api.controllers.volunteers import VolunteerController
 
 CONTROLLERS: list[ControllerRouterHandler] = [
     health,
+    ready,
     CatalogueController,
     AccountController,
     CommunityController,

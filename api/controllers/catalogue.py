@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from core.domain.records import ServiceLineRecord, SkillRecord
 from core.plugins.manager import PluginInfo
 from core.services import Services
+from core.storage.database import ping
 
 
 class Health(msgspec.Struct, frozen=True, kw_only=True):
@@ -18,7 +19,16 @@ class Health(msgspec.Struct, frozen=True, kw_only=True):
 
 @get("/health", tags=["meta"], sync_to_thread=False, summary="Liveness (no token needed)")
 def health() -> Health:
+    """The process answers; says nothing of the database (see ``/ready``)."""
     return Health(status="ok", worker=os.getpid())
+
+
+@get("/ready", tags=["meta"], summary="Readiness: the database answers (no token needed)")
+async def ready() -> Health:
+    """200 when this worker's database answers, else 503 with Retry-After: what a load
+    balancer or orchestrator asks before sending calls to the worker."""
+    await ping()
+    return Health(status="ready", worker=os.getpid())
 
 
 class CatalogueController(Controller):

@@ -59,6 +59,13 @@ async def open_database(
             await ctx.close_connections()
 
 
+async def ping() -> None:
+    """One statement on the database, which fails when it cannot be reached (readiness)."""
+    from tortoise import connections
+
+    await connections.get("default").execute_query("SELECT 1")
+
+
 # PostgreSQL's planner told to keep the joins in the order written (the shortlist's, see
 # ``core.storage.shortlist._planned_as_written``): for the rest of a transaction.
 PLAN_AS_WRITTEN = "SET LOCAL join_collapse_limit = 1; SET LOCAL from_collapse_limit = 1"

@@ -1,0 +1,164 @@
+"""When the database cannot serve (PostgreSQL down or restarting, a SQLite file locked by
+another process), a call is answered 503 with Retry-After, not 500: nobody's input is wrong
+and nothing is broken in the code. Nothing half-written stays, ``/ready`` says so to a load
+balancer, and the server serves again by itself once the database is back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+from tortoise.exceptions import IntegrityError, OperationalError
+
+from api.app import create_app
+from api.errors import unavailable
+from core.demo import DEMO_TOKENS
+from core.settings import Settings
+from tests.support import POSTGRES_URL, Clock, fresh_database, groceries, serving_lifespan
+
+
+class PgState(Exception):
+    """An error carrying a PostgreSQL error code, as asyncpg's do."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+def test_what_counts_as_the_database_being_unavailable() -> None:
+    for exc in (
+        ConnectionRefusedError(111, "Connection refused"),
+        ConnectionResetError(),
+        PgState("57P03"),  # the database system is starting up / shutting down
+        PgState("57P01"),  # terminating connection due to administrator command
+        PgState("08006"),  # connection failure
+        PgState("53300"),  # too many connections
+        OperationalError("database is locked"),
+    ):
+        assert unavailable(exc) is not None, exc
+    wrapped = OperationalError("query failed")
+    wrapped.__cause__ = ConnectionResetError("reset by peer")
+    assert unavailable(wrapped) is not None
+    for exc in (
+        ValueError("bad"),
+        IntegrityError("UNIQUE constraint failed"),
+        PgState("23505"),  # a unique violation is the caller's conflict, not an outage
+        PgState("57014"),  # a statement cancelled (timeout) is not the server gone
+        IndexError("list index out of range"),
+    ):
+        assert unavailable(exc) is None, exc
+
+
+@contextlib.asynccontextmanager
+async def app_at(url: str) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(Settings(database_url=url, sweep_interval=0, load_demo=True), clock=Clock())
+    async with serving_lifespan(app):
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+STAFF = {"Authorization": f"Bearer {DEMO_TOKENS['staff']}"}
+
+
+def assert_unavailable(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "2"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "/problems/unavailable"
+
+
+@pytest.mark.skipif(POSTGRES_URL is not None, reason="a SQLite file's lock")
+async def test_a_locked_sqlite_file_is_a_503_and_nothing_is_written(
+    tmp_path: Path, template: Path
+) -> None:
+    async with (
+        fresh_database(tmp_path, template) as url,
+        app_at(f"{url}?busy_timeout=100") as client,
+    ):
+        before = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+        # Another process holds the write lock past the busy timeout (a backup, a
+        # migration run by hand).
+        other = sqlite3.connect(urlsplit(url).path)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            assert_unavailable(await client.post("/requests", json=groceries(), headers=STAFF))
+        finally:
+            other.rollback()
+            other.close()
+        after = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+        assert after == before  # nothing half-written
+        made = await client.post("/requests", json=groceries(), headers=STAFF)
+        assert made.status_code == 201, made.text  # served again once released
+
+
+class Proxy:
+    """A TCP proxy in front of PostgreSQL that can cut every connection and refuse new
+    ones (the server down or restarting), then let them through again."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = 0
+        self.server: asyncio.Server | None = None
+        self.open: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._pipe, "127.0.0.1", self.port)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def cut(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        for writer in list(self.open):
+            writer.transport.abort()
+        self.open.clear()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*self.target)
+        self.open |= {writer, up_writer}
+
+        async def copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except ConnectionError:
+                pass
+            finally:
+                dst.transport.abort()
+
+        await asyncio.gather(copy(reader, up_writer), copy(up_reader, writer))
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="needs REDBUTLER_TEST_POSTGRES_URL")
+async def test_a_postgresql_outage_is_a_503_and_the_server_recovers(
+    tmp_path: Path, template: Path
+) -> None:
+    async with fresh_database(tmp_path, template) as url:
+        parts = urlsplit(url)
+        proxy = Proxy((parts.hostname or "127.0.0.1", parts.port or 5432))
+        await proxy.start()
+        netloc = f"{parts.username}@127.0.0.1:{proxy.port}"
+        async with app_at(urlunsplit(parts._replace(netloc=netloc))) as client:
+            before = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+            assert (await client.get("/ready")).status_code == 200
+
+            await proxy.cut()  # the database goes away: pooled connections drop, new refused
+            assert_unavailable(await client.get("/me", headers=STAFF))
+            assert_unavailable(await client.post("/requests", json=groceries(), headers=STAFF))
+            assert_unavailable(await client.get("/ready"))
+            assert (await client.get("/health")).status_code == 200  # the process is alive
+
+            await proxy.start()  # back on the same port
+            assert (await client.get("/ready")).status_code == 200
+            after = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+            assert after == before  # the booking made during the outage wrote nothing
+            made = await client.post("/requests", json=groceries(), headers=STAFF)
+            assert made.status_code == 201, made.text
+        await proxy.cut()
