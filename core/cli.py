@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from core.domain.errors import PluginError
 from core.settings import Settings
@@ -114,6 +115,28 @@ async def _with_services(args: argparse.Namespace, action: str) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from core.storage.backup import BackupError, backup_sqlite
+    from core.storage.config import sqlite_path
+
+    settings = _settings(args)
+    source = sqlite_path(settings.database_url)
+    if source is None:
+        print(
+            "redbutler backup copies the embedded SQLite database file; for PostgreSQL use "
+            "its own tools, e.g. pg_dump --format=custom --file=FILE DBNAME",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        pages = backup_sqlite(source, Path(args.dest))
+    except BackupError as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up {source} to {args.dest} ({pages} pages, checked)")
+    return 0
+
+
 def cmd_plugins(args: argparse.Namespace) -> int:
     from core.plugins.manager import build_plugin_host
 
@@ -160,6 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
     admin = with_db(sub.add_parser("create-admin", help="bootstrap an admin and print its token"))
     admin.add_argument("name")
     admin.set_defaults(func=lambda a: asyncio.run(_with_services(a, "create-admin")))
+    backup = with_db(
+        sub.add_parser(
+            "backup", help="copy the embedded database to a new file, while the server runs"
+        )
+    )
+    backup.add_argument("dest", help="the new file (an existing one is never overwritten)")
+    backup.set_defaults(func=cmd_backup)
     sub.add_parser("plugins", help="list plugins and where they came from").set_defaults(
         func=cmd_plugins
     )

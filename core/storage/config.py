@@ -49,6 +49,16 @@ def is_sqlite(url: str) -> bool:
     return urlsplit(url).scheme == "sqlite"
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL as tortoise opens it (``sqlite://data/x.sqlite3`` is
+    relative, ``sqlite:///srv/x.sqlite3`` absolute); None for another database or one in
+    memory."""
+    if not is_sqlite(url):
+        return None
+    path = str(expand_db_url(url)["credentials"]["file_path"])
+    return None if path in ("", ":memory:") else Path(path)
+
+
 def orm_config(url: str, apps: Sequence[StorageApp] = ()) -> dict[str, Any]:
     """The core's app and each plugin's (``storage_app`` hook)."""
     config: dict[str, Any] = {

@@ -12,15 +12,13 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as migrate_api
 from tortoise.transactions import in_transaction
 
-from core.storage.config import is_sqlite, orm_config
+from core.storage.config import orm_config, sqlite_path
 
 if TYPE_CHECKING:
     from core.plugins.line import StorageApp
@@ -29,10 +27,9 @@ log = logging.getLogger(__name__)
 
 
 def ensure_sqlite_dir(url: str) -> None:
-    if is_sqlite(url):
-        path = urlsplit(url).path
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 async def migrate(url: str, apps: Sequence[StorageApp] = ()) -> None:
