@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import msgspec
+import pytest
 
 from core.plugins import ServiceLine, ServiceType, Skill, hookimpl
 from core.plugins.manager import build_plugin_host
-from core.services.sweeper import run_scheduled_batches, tick
+from core.services.sweeper import RUN_LEASE, run_scheduled_batches, tick
+from core.storage import bookings as store
 from tests.support import Api, groceries, local, running_api
 
 CHEN, LIU, ZHAO = 1, 2, 3  # demo volunteer ids
@@ -513,6 +515,42 @@ async def test_scheduled_batch_runs_once_per_day_across_processes(api: Api) -> N
     assert len(runs) == 1 and runs[0]["seats_filled"] == 1
     api.clock.advance(days=1)
     assert await run_scheduled_batches(services) == 1  # the next day's
+
+
+async def test_a_failed_or_abandoned_scheduled_batch_is_run_again_that_day(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await settings(api, matching="batch", batch_daily_at="09:30")
+    await api.post("/requests", "staff", groceries(day=1))
+    services = api.app.state.services
+    api.clock.advance(minutes=31)
+    real_run = services.batch.run
+
+    async def database_away(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionResetError("the database went away mid-run")
+
+    monkeypatch.setattr(services.batch, "run", database_away)
+    assert await run_scheduled_batches(services) == 0  # failed: logged, not raised
+    monkeypatch.setattr(services.batch, "run", real_run)
+    api.clock.advance(minutes=4)
+    assert await run_scheduled_batches(services) == 0  # not hammered: retried after 5 min
+    api.clock.advance(minutes=1)
+    assert await run_scheduled_batches(services) == 1  # the day's run, once after all
+    assert len(await api.get("/communities/1/batch-runs", "staff")) == 1
+    api.clock.advance(hours=3)
+    assert await run_scheduled_batches(services) == 0  # done for the day
+
+    # The next day a process takes the lease and dies mid-run: after the run's lease
+    # (15 minutes) another process runs it.
+    api.clock.advance(days=1)
+    day = (api.clock.now + timedelta(hours=8)).date().isoformat()
+    assert await store.take_lease(
+        f"batch:1:{day}", "dead-process", api.clock.now, api.clock.now + RUN_LEASE
+    )
+    assert await run_scheduled_batches(services) == 0
+    api.clock.advance(minutes=15)
+    assert await run_scheduled_batches(services) == 1
+    assert len(await api.get("/communities/1/batch-runs", "staff")) == 2
 
 
 # -- staff-granted credentials and the compound's own work ------------------------------------

@@ -4,7 +4,9 @@ batch run.
 
 Safe in several server processes at once: each offer is expired, and each notification
 claimed, by one conditional UPDATE; a daily batch run takes a named lease first, so it runs
-in exactly one process per compound and day.
+in exactly one process per compound and day. The lease is short while the run goes on and
+kept for the day once it is done: a run that fails (the database away for a moment) is
+tried again by any process a few minutes later, and so is one whose process died.
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+# A daily batch's lease while it runs: longer than any run (its solver stops within
+# batch_time_limit_seconds, at most 300), short enough that a run whose process died is
+# taken up again the same morning.
+RUN_LEASE = timedelta(minutes=15)
+# After a run failed: when any process may try it again.
+RETRY_FAILED = timedelta(minutes=5)
+# Once done: the lease outlives the compound's local day, so the day's run is not repeated.
+DONE_LEASE = timedelta(days=2)
 
 
 async def tick(services: Services) -> dict[str, int]:
@@ -52,9 +62,20 @@ async def run_scheduled_batches(services: Services) -> int:
             continue
         # One lease per compound and local day: the first process to take it runs the batch.
         name = f"batch:{community.id}:{local.date().isoformat()}"
-        if not await store.take_lease(name, HOLDER, now, now + timedelta(days=2)):
+        if not await store.take_lease(name, HOLDER, now, now + RUN_LEASE):
             continue
-        await services.batch.run(None, community.id, BatchRunIn())
+        try:
+            await services.batch.run(None, community.id, BatchRunIn())
+        except Exception:
+            # Logged, not raised: the other compounds' runs go on this round.
+            log.exception(
+                "scheduled batch of community %s failed; tried again from %s",
+                community.id,
+                now + RETRY_FAILED,
+            )
+            await store.renew_lease(name, HOLDER, now + RETRY_FAILED)
+            continue
+        await store.renew_lease(name, HOLDER, now + DONE_LEASE)
         ran += 1
     return ran
 

@@ -733,6 +733,11 @@ async def take_lease(name: str, holder: str, now: datetime, until: datetime) -> 
     return True
 
 
+async def renew_lease(name: str, holder: str, until: datetime) -> bool:
+    """Move the end of a lease ``holder`` holds (False: it is no longer theirs)."""
+    return bool(await SchedulerLease.filter(name=name, holder=holder).update(expires_at=until))
+
+
 async def log_reveal(offer: Offer, account_id: int, via: str, at: datetime) -> None:
     await RevealLog.create(
         community_id=offer.request.community_id,
