@@ -7,9 +7,8 @@ import contextlib
 import gc
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any
 
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -19,10 +18,10 @@ from litestar.openapi.spec import Components, SecurityScheme
 from api import openapi
 from api.auth import PUBLIC_PATHS, BearerTokenAuth, current_principal
 from api.controllers import CONTROLLERS
-from api.errors import EXCEPTION_HANDLERS, LARGEST_ID
+from api.errors import EXCEPTION_HANDLERS
 from api.idempotency import IdempotencyMiddleware
+from api.inputs import check_inputs
 from api.ratelimit import Counter, MemoryCounter, RateLimitMiddleware, RedisCounter
-from core.domain.errors import InvalidInput, NotFound
 from core.domain.time import utcnow
 from core.plugins.manager import PluginHost, build_plugin_host
 from core.services import CoreConfig, Services
@@ -70,20 +69,6 @@ def create_app(
     def provide_services() -> Services:
         return services
 
-    async def ids_in_range(request: Request[Any, Any, Any]) -> None:
-        """An id past what the database can hold names nothing: 404 for a path, 422 for a
-        query parameter (rather than the database's overflow)."""
-        for name, value in request.path_params.items():
-            if isinstance(value, int) and abs(value) > LARGEST_ID:
-                raise NotFound(f"{name.removesuffix('_id')} {value} not found")
-        for name, value in request.query_params.items():
-            if (
-                isinstance(value, str)
-                and value.lstrip("-").isdigit()
-                and abs(int(value)) > LARGEST_ID
-            ):
-                raise InvalidInput.field(name, f"at most {LARGEST_ID}")
-
     app = Litestar(
         route_handlers=[*CONTROLLERS, *services.host.routes],
         lifespan=[lifespan],
@@ -98,7 +83,7 @@ def create_app(
             IdempotencyMiddleware(),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=ids_in_range,
+        before_request=check_inputs,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="redbutler",

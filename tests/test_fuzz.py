@@ -1,9 +1,11 @@
 """Schemathesis against the app's own OpenAPI document, on a real server with the demo
-compound, authenticated as each role: no request it generates gets a 5xx, and every answer
-has a documented status, content type and headers, and matches its documented schema."""
+compound (on each database the suite runs on), authenticated as each role: no request it
+generates gets a 5xx, and every answer has a documented status, content type and headers,
+and matches its documented schema."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,7 @@ from schemathesis.checks import (  # noqa: E402
     status_code_conformance,
 )
 
+from tests.support import POSTGRES_URL, postgres_database  # noqa: E402
 from tests.test_e2e import Client, running_server  # noqa: E402
 
 pytestmark = pytest.mark.e2e
@@ -34,9 +37,14 @@ ROLES = {
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    """The server on SQLite, or on PostgreSQL when the suite runs there: each database
+    refuses different things (PostgreSQL, for one, any text holding NUL)."""
     data: Path = tmp_path_factory.mktemp("fuzz")
-    with running_server(["--demo"], {"REDBUTLER_DATA_DIR": str(data)}) as client:
-        yield client
+    with contextlib.ExitStack() as stack:
+        args = ["--demo"]
+        if POSTGRES_URL:
+            args += ["--database-url", stack.enter_context(postgres_database())]
+        yield stack.enter_context(running_server(args, {"REDBUTLER_DATA_DIR": str(data)}))
 
 
 def test_no_server_error_for_any_role(live: Client) -> None:

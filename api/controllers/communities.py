@@ -16,6 +16,7 @@ from core.domain.commands import (
     CreateCommunity,
     HoursCorrection,
 )
+from core.domain.enums import HoursStatus
 from core.domain.policy import CommunitySettings
 from core.domain.records import (
     BatchRunRecord,
@@ -147,7 +148,7 @@ class CommunityController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         community_id: FromPath[int],
-        status: FromQuery[str | None] = None,
+        status: FromQuery[HoursStatus | None] = None,
         start: FromQuery[date | None] = None,
         end: FromQuery[date | None] = None,
         limit: Limit500 = 100,

@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api.etags import ETAG_HEADER, IfMatch, tagged
 from core.domain.access import Principal
 from core.domain.commands import AddExtraTime, AddTimeOff, SetCredentials, UpdateVolunteer
+from core.domain.enums import HoursStatus
 from core.domain.records import (
     CalendarFeed,
     ExtraTimeRecord,
@@ -121,7 +122,7 @@ class VolunteerController(Controller):
         services: NamedDependency[Services],
         who: NamedDependency[Principal],
         volunteer_id: FromPath[int],
-        status: FromQuery[str | None] = None,
+        status: FromQuery[HoursStatus | None] = None,
         start: FromQuery[date | None] = None,
         end: FromQuery[date | None] = None,
         limit: Limit500 = 100,

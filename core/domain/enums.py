@@ -22,6 +22,14 @@ class RequestStatus(StrEnum):
 OPEN_REQUEST_STATUSES = frozenset({RequestStatus.PENDING, RequestStatus.UNFILLED})
 
 
+class HoursStatus(StrEnum):
+    """An entry of the hours ledger."""
+
+    PENDING = "pending"  # waiting for staff (hours_need_approval)
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class OfferStatus(StrEnum):
     OFFERED = "offered"
     ACCEPTED = "accepted"
