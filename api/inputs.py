@@ -30,13 +30,13 @@ async def check_inputs(request: Request[Any, Any, Any]) -> None:
     for name, value in request.path_params.items():
         if isinstance(value, int) and abs(value) > LARGEST_ID:
             raise NotFound(f"{name.removesuffix('_id')} {value} not found")
-    for name, value in request.query_params.multi_items():
-        if not isinstance(value, str):
-            continue
-        if "\x00" in value:
-            _refuse(name)
-        if value.lstrip("-").isdigit() and abs(int(value)) > LARGEST_ID:
+    for name, value in request.query_params.items():
+        if isinstance(value, str) and value.lstrip("-").isdigit() and abs(int(value)) > LARGEST_ID:
             raise InvalidInput.field(name, f"at most {LARGEST_ID}")
+    if b"%00" in request.scope.get("query_string", b""):  # NUL can only come percent-encoded
+        for name, value in request.query_params.multi_items():
+            if isinstance(value, str) and "\x00" in value:
+                _refuse(name)
     if request.method in ("POST", "PUT", "PATCH"):
         body = await request.body()  # kept on the request: the handler reads it from there
         if b"\\u0000" in body:
