@@ -10,6 +10,7 @@ from litestar import Litestar, get
 from litestar.params import FromQuery
 from litestar.testing import AsyncTestClient
 
+from api.app import MAX_BODY_BYTES
 from api.errors import EXCEPTION_HANDLERS
 from api.inputs import NUL_MESSAGE, check_inputs
 from tests.support import Api, groceries
@@ -66,3 +67,14 @@ async def test_an_hours_status_that_names_none_is_a_400(api: Api) -> None:
         assert problem["errors"][0]["field"] == "status"
         await api.get(f"{url}?status=bogus", "staff", expect=400)
         assert await api.get(f"{url}?status=approved", "staff") == []
+
+
+async def test_a_body_over_the_size_limit_is_a_413_before_anything_reads_it(api: Api) -> None:
+    huge = groceries(notes="x" * (MAX_BODY_BYTES + 1))
+    problem = await api.post("/requests", "staff", huge, expect=413)
+    assert problem["type"] == "/problems/request-body-too-large"
+    await api.patch("/volunteers/1", "staff", {"bio": "x" * (MAX_BODY_BYTES + 1)}, expect=413)
+    # Just under the limit the body is read and judged on what it says.
+    under = groceries(notes="x" * (MAX_BODY_BYTES - 2048))
+    problem = await api.post("/requests", "staff", under, expect=400)
+    assert problem["errors"][0]["field"] == "notes"  # too long for a note, not too large
