@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from api.app import MAX_BODY_BYTES
 from api.errors import EXCEPTION_HANDLERS
 from api.inputs import NUL_MESSAGE, check_inputs
-from tests.support import Api, groceries
+from tests.support import Api, groceries, local
 
 
 async def test_nul_in_any_text_of_a_body_is_a_400_naming_it(api: Api) -> None:
@@ -78,3 +78,25 @@ async def test_a_body_over_the_size_limit_is_a_413_before_anything_reads_it(api:
     under = groceries(notes="x" * (MAX_BODY_BYTES - 2048))
     problem = await api.post("/requests", "staff", under, expect=400)
     assert problem["errors"][0]["field"] == "notes"  # too long for a note, not too large
+
+
+async def test_dates_at_the_ends_of_the_calendar_are_refused_naming_them(api: Api) -> None:
+    far = groceries(window={"start": "9999-12-31T23:00:00"})
+    problem = await api.post("/requests", "staff", far, expect=422)
+    assert problem["errors"][0]["field"] == "window.start"
+    later = groceries(window={"start": local(367, "15:00")})
+    problem = await api.post("/requests", "staff", later, expect=422)
+    assert problem["errors"] == [
+        {"field": "window.start", "message": "requests are filed at most a year ahead"}
+    ]
+    await api.post("/requests", "staff", groceries(day=300), expect=201)
+    for url in (
+        "/communities/1/stats?start=0001-01-01&end=2026-12-31",
+        "/communities/1/hours.csv?start=0001-01-01&end=2026-12-31",
+    ):
+        problem = await api.get(url, "staff", expect=422)
+        assert problem["errors"] == [{"field": "start", "message": "out of range"}], url
+    await api.put("/communities/1/service-lines/cleaning", "staff", {"enabled": True})
+    schedule = "/cleaning/communities/1/schedule?start=0001-01-01&end=0001-01-08"
+    problem = await api.get(schedule, "staff", expect=422)
+    assert problem["errors"][0]["field"] == "start"

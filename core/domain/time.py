@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 import msgspec
 from dateutil.rrule import WEEKLY, rrule, rruleset
 
+from core.domain.errors import InvalidInput
+
 SLOT = timedelta(minutes=5)
 
 
@@ -190,6 +192,19 @@ def wall_window(window: Interval, zone: ZoneInfo) -> tuple[int, int, int] | None
             return None
         end_minute = 24 * 60
     return start.weekday(), start.hour * 60 + start.minute, end_minute
+
+
+def local_days(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """Local dates ``[start, end)`` in ``zone`` as UTC instants. A date at the very ends of
+    the calendar, whose midnight has no UTC instant (0001-01-01 east of Greenwich), is
+    refused naming it, not left to overflow."""
+    bounds = []
+    for name, day in (("start", start), ("end", end)):
+        try:
+            bounds.append(datetime.combine(day, time(0), zone).astimezone(UTC))
+        except OverflowError:
+            raise InvalidInput.field(name, "out of range") from None
+    return bounds[0], bounds[1]
 
 
 def utcnow() -> datetime:

@@ -51,6 +51,9 @@ SEAT_HOLDING = {OfferStatus.OFFERED, OfferStatus.ACCEPTED, OfferStatus.COMPLETED
 URGENT_PRIORITY = 1000
 # Volunteers shortlisted by the database per seat on the instant path (at least).
 SHORTLIST = 16
+# How far ahead a request may be filed (a window near the calendar's end, year 9999, was
+# answered as "a number is out of range", naming no field).
+HORIZON = timedelta(days=366)
 
 
 def stored_request(request: ServiceRequest) -> StoredRequest:
@@ -297,6 +300,8 @@ class BookingService:
         self, raw: WindowIn, zone: ZoneInfo, default: timedelta, longest: timedelta
     ) -> Interval:
         start = aware(raw.start, zone)
+        if start - self.s.clock() > HORIZON:  # also keeps what follows inside the calendar
+            raise InvalidInput.field("window.start", "requests are filed at most a year ahead")
         end = aware(raw.end, zone) if raw.end is not None else start + default
         problems = []
         if end <= start:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from core.domain.records import (
     RatingRecord,
     Satisfaction,
 )
+from core.domain.time import local_days
 from core.storage import bookings as store
 from core.storage import communities, ledger, people
 from core.storage.database import transaction
@@ -203,8 +204,7 @@ class LedgerService:
         names = {
             v.id: v.membership.account.name for v in await people.list_volunteers(community.id)
         }
-        lo = datetime.combine(start, time(0), zone).astimezone(UTC)
-        hi = datetime.combine(end, time(0), zone).astimezone(UTC)
+        lo, hi = local_days(start, end, zone)
         by_line: dict[str, list[int]] = defaultdict(list)
         by_volunteer: dict[int, list[int]] = defaultdict(list)
         for vid, line, stars in await ledger.ratings(community.id, lo, hi):

@@ -4,7 +4,7 @@ get its machine is refused whole."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,7 @@ from tortoise.exceptions import IntegrityError
 
 from core.domain.access import Principal
 from core.domain.errors import Conflict, NotFound
-from core.domain.time import SLOT, Interval, slot_starts
+from core.domain.time import SLOT, Interval, local_days, slot_starts
 from core.plugins.line import ServiceLine, StoredRequest
 from core.storage import bookings as core_bookings
 from core.storage import communities
@@ -154,8 +154,7 @@ class CleaningService:
         """Staff: every machine's reservations between two local dates."""
         who.require_staff(community_id)
         zone = ZoneInfo((await communities.get_community(community_id)).timezone)
-        lo = datetime.combine(start, time(0), zone).astimezone(UTC)
-        hi = datetime.combine(end, time(0), zone).astimezone(UTC)
+        lo, hi = local_days(start, end, zone)
         rows = (
             await EquipmentSlot.filter(
                 equipment__community_id=community_id, starts_at__gte=lo, starts_at__lt=hi
