@@ -8,6 +8,9 @@ them for all there is. A page shorter than ``limit`` is the last one.
 
 Each list keeps the largest page it had before the bounds were declared (``Limit100``,
 ``Limit200``, ``Limit500``); the default is the handler's own.
+
+These are Litestar parameter types, yet they live with the plugin contract rather than in
+``api/``: the plugins' routes take them too, and plugins import the core, never ``api/``.
 """
 
 from __future__ import annotations
