@@ -4,7 +4,7 @@ found by the core's matching through ``BookingService.file_work``."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -334,12 +334,18 @@ class AfterschoolService:
         rows = await Child.filter(guardian_id=who.account_id).order_by("id")
         return [self._child_record(c) for c in rows]
 
-    async def _enrolment_record(self, e: Enrolment, child: Child) -> EnrolmentRecord:
+    async def _enrolment_record(
+        self, e: Enrolment, child: Child, queue: dict[int, int] | None = None
+    ) -> EnrolmentRecord:
+        """``queue``: each waitlisted enrolment's place, when the caller read them all."""
         position = None
         if e.status == WAITLISTED:
-            ahead = Q(queued_at__lt=e.queued_at) | Q(queued_at=e.queued_at, id__lt=e.id)
-            waiting = Enrolment.filter(ahead, klass_id=e.klass_id, status=WAITLISTED)
-            position = 1 + await waiting.count()
+            if queue is not None:
+                position = queue[e.id]
+            else:
+                ahead = Q(queued_at__lt=e.queued_at) | Q(queued_at=e.queued_at, id__lt=e.id)
+                waiting = Enrolment.filter(ahead, klass_id=e.klass_id, status=WAITLISTED)
+                position = 1 + await waiting.count()
         return EnrolmentRecord(
             id=e.id,
             class_id=e.klass_id,
@@ -479,7 +485,12 @@ class AfterschoolService:
             .limit(limit)
             .prefetch_related("child")
         )
-        return [await self._enrolment_record(e, e.child) for e in rows]
+        queue: dict[int, int] = {}
+        if any(e.status == WAITLISTED for e in rows):  # one read for the page's places
+            waiting = Enrolment.filter(klass_id=k.id, status=WAITLISTED).order_by("queued_at", "id")
+            ids = cast("list[int]", await waiting.values_list("id", flat=True))
+            queue = {eid: place for place, eid in enumerate(ids, 1)}
+        return [await self._enrolment_record(e, e.child, queue) for e in rows]
 
     # -- attendance -----------------------------------------------------------------------
 

@@ -119,6 +119,7 @@ async def test_seat_limit_holds_under_simultaneous_enrolment_and_waitlist_promot
     }
     assert listing[waiting[0]["id"]]["status"] == "enrolled"  # first come, first served
     assert listing[waiting[1]["id"]]["waitlist_position"] == 1
+    assert listing[waiting[2]["id"]]["waitlist_position"] == 2
     shown = await api.get(f"/afterschool/classes/{k['id']}", "staff")
     assert (shown["enrolled"], shown["waitlisted"]) == (3, 2)
 
