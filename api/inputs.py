@@ -11,7 +11,7 @@ sequence is not walked at all.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import msgspec
 from litestar import Request
@@ -69,7 +69,7 @@ def _nul_in(value: Any, path: str) -> str | None:
     return None
 
 
-def _refuse(field: str) -> None:
+def _refuse(field: str) -> NoReturn:
     raise ValidationException(
         f"{field}: {NUL_MESSAGE}", extra=[{"key": field, "message": NUL_MESSAGE}]
     )

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
+from tortoise import connections
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as migrate_api
 from tortoise.transactions import in_transaction
@@ -58,8 +59,6 @@ async def open_database(
 
 async def ping() -> None:
     """One statement on the database, which fails when it cannot be reached (readiness)."""
-    from tortoise import connections
-
     await connections.get("default").execute_query("SELECT 1")
 
 

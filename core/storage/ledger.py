@@ -8,10 +8,14 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from core.domain.enums import HoursStatus
 from core.domain.errors import Conflict, NotFound
 from core.storage.models import HoursEntry, Offer, Rating, ServiceRequest
 
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+# The ledger's statuses as stored (plain text: HoursStatus is what the API takes).
+PENDING = HoursStatus.PENDING.value
+APPROVED = HoursStatus.APPROVED.value
+REJECTED = HoursStatus.REJECTED.value
 
 
 async def record_job(

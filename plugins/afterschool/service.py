@@ -337,10 +337,11 @@ class AfterschoolService:
     async def _enrolment_record(
         self, e: Enrolment, child: Child, queue: dict[int, int] | None = None
     ) -> EnrolmentRecord:
-        """``queue``: each waitlisted enrolment's place, when the caller read them all."""
+        """``queue``: the waitlist's places, when the caller read them all (an enrolment that
+        joined or left the queue since is counted on its own)."""
         position = None
         if e.status == WAITLISTED:
-            if queue is not None:
+            if queue is not None and e.id in queue:
                 position = queue[e.id]
             else:
                 ahead = Q(queued_at__lt=e.queued_at) | Q(queued_at=e.queued_at, id__lt=e.id)

@@ -8,7 +8,9 @@ from datetime import date
 from typing import Any
 
 from plugins.afterschool import rules
+from plugins.afterschool.models import Enrolment
 from plugins.afterschool.schemas import CalendarIn, Collector, Holiday
+from plugins.afterschool.service import AfterschoolService
 from tests.support import Api
 
 CHEN = 1
@@ -120,6 +122,13 @@ async def test_seat_limit_holds_under_simultaneous_enrolment_and_waitlist_promot
     assert listing[waiting[0]["id"]]["status"] == "enrolled"  # first come, first served
     assert listing[waiting[1]["id"]]["waitlist_position"] == 1
     assert listing[waiting[2]["id"]]["waitlist_position"] == 2
+    # An enrolment that joined the queue after the page read it (a place the page does
+    # not know) is counted on its own rather than failing the page.
+    late = await Enrolment.get(id=waiting[2]["id"]).prefetch_related("child")
+    record = await AfterschoolService(api.app.state.services)._enrolment_record(
+        late, late.child, queue={}
+    )
+    assert record.waitlist_position == 2
     shown = await api.get(f"/afterschool/classes/{k['id']}", "staff")
     assert (shown["enrolled"], shown["waitlisted"]) == (3, 2)
 
