@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from bench.machine import cpu_times, process_cpu, steal_share
 
@@ -157,7 +158,7 @@ def configuration(
         f"http://127.0.0.1:{cport}/bare",
     ) as server:
         base = f"http://127.0.0.1:{cport}"
-        for scenario in ("bare", "insert"):
+        for scenario in ("bare", "insert", "trips"):
             out.append(
                 {
                     "config": name,
@@ -222,12 +223,30 @@ async def _pg(admin_url: str, sql: str) -> None:
         await conn.close()
 
 
+def database_url(admin: str, name: str) -> str:
+    """The admin URL naming database ``name`` instead (its host, port and query kept)."""
+    return urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))
+
+
+def transport(url: str) -> str:
+    """How a PostgreSQL URL reaches its server: a Unix socket when its host is a directory
+    (in the URL's host or its ``host`` query parameter), else TCP."""
+    parts = urlsplit(url)
+    host = dict(parse_qsl(parts.query)).get("host") or parts.hostname or ""
+    return "Unix socket" if host.startswith("/") else "TCP"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument(
-        "--postgres", help="an admin URL, e.g. postgres://postgres@127.0.0.1:5432/test"
+        "--postgres",
+        action="append",
+        default=[],
+        help="an admin URL, e.g. postgres://postgres@127.0.0.1:5432/test (TCP) or "
+        "postgres://postgres@/test?host=/var/run/postgresql (the server's Unix socket); "
+        "give it twice to run both side by side",
     )
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
@@ -241,25 +260,24 @@ def main() -> None:
             args.seconds,
             args.concurrency,
         )
-    if args.postgres:
+    for admin in args.postgres:
         name = f"rb_load_{os.getpid()}"
         staffed = f"{name}_staffed"
-        base = args.postgres.rsplit("/", 1)[0]
         for db in (name, staffed):
-            asyncio.run(_pg(args.postgres, f'CREATE DATABASE "{db}"'))
+            asyncio.run(_pg(admin, f'CREATE DATABASE "{db}"'))
         try:
             rows += configuration(
-                "PostgreSQL, 2 workers",
-                f"{base}/{name}",
-                f"{base}/{name}",
-                f"{base}/{staffed}",
+                f"PostgreSQL ({transport(admin)}), 2 workers",
+                database_url(admin, name),
+                database_url(admin, name),
+                database_url(admin, staffed),
                 2,
                 args.seconds,
                 args.concurrency,
             )
         finally:
             for db in (name, staffed):
-                asyncio.run(_pg(args.postgres, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+                asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",

@@ -17,8 +17,8 @@ def body_for(scenario: str, n: int, day0: date) -> tuple[str, str, dict[str, Any
     """(method, path, json body, bearer token) of the n-th call of a scenario."""
     if scenario == "bare":
         return "GET", "/bare", None, ""
-    if scenario == "insert":
-        return "POST", "/insert", {}, ""
+    if scenario in ("insert", "trips"):
+        return "POST", f"/{scenario}", {}, ""
     if scenario in ("booking", "booking-offered"):  # the second on a staffed compound
         day = day0 + timedelta(days=n % 28)
         minute = 8 * 60 + 5 * ((n // 28) % 132)
