@@ -35,6 +35,24 @@ async def test_details_are_validated_by_the_plugin_with_a_path(api: Api) -> None
     assert problem["errors"][0]["field"] == "details.items"
 
 
+async def test_a_defaulted_number_is_written_as_the_kind_it_is(api: Api) -> None:
+    """A quantity left out is 1.0, as one given is 2.0: typed clients read one number type
+    for a field whether or not its value was the default (the same for a volunteer's cap)."""
+    body = groceries()
+    body["details"]["items"].append({"name": "tofu"})
+    made = await api.post("/requests", "staff", body)
+    quantities = [item["quantity"] for item in made["details"]["items"]]
+    assert quantities == [2.0, 1.0]
+    assert all(isinstance(q, float) for q in quantities)
+    added = await api.post(
+        "/communities/1/members",
+        "staff",
+        {"role": "volunteer", "name": "Xu Lei", "volunteer": {"skills": ["carrying"]}},
+    )
+    assert added["volunteer"]["weekly_cap_hours"] == 8.0
+    assert isinstance(added["volunteer"]["weekly_cap_hours"], float)
+
+
 async def test_window_rules(api: Api) -> None:
     problem = await _problem(api, "staff", groceries(start="15:00", end="14:00"), 422)
     assert [e["field"] for e in problem["errors"]] == ["window.end"]

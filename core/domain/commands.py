@@ -51,7 +51,7 @@ class ResidentFields(Input, frozen=True):
 
 class VolunteerFields(Input, frozen=True):
     skills: Annotated[list[Key], Meta(max_length=50)] = []
-    weekly_cap_hours: CapHours = 8
+    weekly_cap_hours: CapHours = 8.0
     party_member: bool = False
     home_building: Short | None = None
     availability: Annotated[list[WeeklyWindow], Meta(max_length=100)] = []

@@ -17,7 +17,7 @@ Kilograms = Annotated[float, Meta(gt=0, le=1000)]
 
 class Item(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     name: Name
-    quantity: Quantity = 1
+    quantity: Quantity = 1.0
     unit: Unit = "份"
 
 
