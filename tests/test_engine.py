@@ -389,6 +389,7 @@ async def test_reminder_notifications_and_calendar_feed(api: Api) -> None:
     assert done["delivered"] == 2  # the offer's, then the reminder
     inbox = await api.get("/notifications", "volunteer_chen")
     assert [n["kind"] for n in inbox] == ["reminder", "offer"]
+    assert inbox[0]["due_at"].endswith("T13:00:00+08:00")  # in the compound's zone
     await api.post(f"/notifications/{inbox[0]['id']}/read", "volunteer_chen", expect=204)
     await api.post(f"/notifications/{inbox[0]['id']}/read", "volunteer_liu", expect=404)
     assert [n["kind"] for n in await api.get("/notifications?unread=true", "volunteer_chen")] == [

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 MAX_PAGE = 200
 
 
-def notification_record(n: Notification) -> NotificationRecord:
+def notification_record(n: Notification, zone: ZoneInfo | None) -> NotificationRecord:
+    """``zone``: its request's compound's, which its time is shown in (UTC without one)."""
     return NotificationRecord(
         id=n.id,
         kind=n.kind,
@@ -30,7 +31,7 @@ def notification_record(n: Notification) -> NotificationRecord:
         body=n.body,
         request_id=n.request_id,
         offer_id=n.offer_id,
-        due_at=n.due_at,
+        due_at=n.due_at.astimezone(zone) if zone is not None else n.due_at,
         read=n.read_at is not None,
     )
 
@@ -46,7 +47,8 @@ class NotificationService:
         rows = await notices.of_account(
             who.account_id, self.s.clock(), unread_only, max(1, min(limit, MAX_PAGE)), offset
         )
-        return [notification_record(n) for n in rows]
+        zones = await notices.request_zones({n.request_id for n in rows if n.request_id})
+        return [notification_record(n, zones.get(n.request_id or 0)) for n in rows]
 
     async def read(self, who: Principal, notification_id: int) -> None:
         if not await notices.mark_read(who.account_id, notification_id, self.s.clock()):

@@ -151,6 +151,17 @@ async def of_account(
     return await query.order_by("-due_at", "-id").offset(offset).limit(limit)
 
 
+async def request_zones(request_ids: set[int]) -> dict[int, ZoneInfo]:
+    """The time zone of each request's compound, which its notifications' times are shown
+    in (one read for a page)."""
+    if not request_ids:
+        return {}
+    rows = await ServiceRequest.filter(id__in=sorted(request_ids)).values_list(
+        "id", "community__timezone"
+    )
+    return {int(rid): ZoneInfo(str(tz)) for rid, tz in rows}
+
+
 async def mark_read(account_id: int, notification_id: int, now: datetime) -> bool:
     found = await Notification.filter(id=notification_id, account_id=account_id).exists()
     if found:

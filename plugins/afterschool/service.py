@@ -269,7 +269,7 @@ class AfterschoolService:
         """A page of the class's sessions, in date order."""
         k = await self._get_class(class_id)
         who.require_member(k.community_id)
-        zone = ZoneInfo((await communities.get_community(k.community_id)).timezone)
+        zone = await self._community_zone(k.community_id)
         return [
             SessionRecord(
                 id=s.id,
@@ -335,10 +335,11 @@ class AfterschoolService:
         return [self._child_record(c) for c in rows]
 
     async def _enrolment_record(
-        self, e: Enrolment, child: Child, queue: dict[int, int] | None = None
+        self, e: Enrolment, child: Child, zone: ZoneInfo, queue: dict[int, int] | None = None
     ) -> EnrolmentRecord:
-        """``queue``: the waitlist's places, when the caller read them all (an enrolment that
-        joined or left the queue since is counted on its own)."""
+        """``zone``: the compound's, which its times are shown in. ``queue``: the waitlist's
+        places, when the caller read them all (an enrolment that joined or left the queue
+        since is counted on its own)."""
         position = None
         if e.status == WAITLISTED:
             if queue is not None and e.id in queue:
@@ -354,7 +355,7 @@ class AfterschoolService:
             child_name=child.name,
             status=e.status,  # type: ignore[arg-type]
             waitlist_position=position,
-            created_at=e.created_at,
+            created_at=e.created_at.astimezone(zone),
         )
 
     async def enrol(self, who: Principal, class_id: int, cmd: EnrolIn) -> EnrolmentRecord:
@@ -383,7 +384,8 @@ class AfterschoolService:
             if await self._take_seat(k.id):
                 await Enrolment.filter(id=e.id).update(status=ENROLLED)
         await self._retutor(k.id)
-        return await self._enrolment_record(await Enrolment.get(id=e.id), child)
+        zone = await self._community_zone(k.community_id)
+        return await self._enrolment_record(await Enrolment.get(id=e.id), child, zone)
 
     @staticmethod
     async def _take_seat(class_id: int) -> bool:
@@ -414,7 +416,8 @@ class AfterschoolService:
                 )
                 await self._promote(e.klass_id)
         await self._retutor(e.klass_id)
-        return await self._enrolment_record(await Enrolment.get(id=e.id), child)
+        zone = await self._community_zone(child.community_id)
+        return await self._enrolment_record(await Enrolment.get(id=e.id), child, zone)
 
     async def _promote(self, class_id: int) -> None:
         """Fill free seats from the head of the waitlist."""
@@ -491,7 +494,8 @@ class AfterschoolService:
             waiting = Enrolment.filter(klass_id=k.id, status=WAITLISTED).order_by("queued_at", "id")
             ids = cast("list[int]", await waiting.values_list("id", flat=True))
             queue = {eid: place for place, eid in enumerate(ids, 1)}
-        return [await self._enrolment_record(e, e.child, queue) for e in rows]
+        zone = await self._community_zone(k.community_id)
+        return [await self._enrolment_record(e, e.child, zone, queue) for e in rows]
 
     # -- attendance -----------------------------------------------------------------------
 
@@ -571,8 +575,11 @@ class AfterschoolService:
 
     @staticmethod
     async def _zone(session: ClassSession) -> ZoneInfo:
-        community = await communities.get_community(session.klass.community_id)
-        return ZoneInfo(community.timezone)
+        return await AfterschoolService._community_zone(session.klass.community_id)
+
+    @staticmethod
+    async def _community_zone(community_id: int) -> ZoneInfo:
+        return ZoneInfo((await communities.get_community(community_id)).timezone)
 
     async def _attendance(self, session_id: int, child_id: int) -> AttendanceRecord:
         a = await Attendance.get(session_id=session_id, child_id=child_id).prefetch_related(
@@ -609,7 +616,7 @@ class AfterschoolService:
             .limit(limit)
             .prefetch_related("session__klass", "child")
         )
-        zone = ZoneInfo((await communities.get_community(child.community_id)).timezone)
+        zone = await self._community_zone(child.community_id)
         return [self._attendance_record(a, zone) for a in rows]
 
     async def session_attendance(self, who: Principal, session_id: int) -> list[AttendanceRecord]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from plugins.afterschool import rules
 from plugins.afterschool.models import Enrolment
@@ -122,11 +123,13 @@ async def test_seat_limit_holds_under_simultaneous_enrolment_and_waitlist_promot
     assert listing[waiting[0]["id"]]["status"] == "enrolled"  # first come, first served
     assert listing[waiting[1]["id"]]["waitlist_position"] == 1
     assert listing[waiting[2]["id"]]["waitlist_position"] == 2
+    # Times in the compound's zone, as everywhere else (left, made, listed).
+    assert all(r["created_at"].endswith("+08:00") for r in [left, *results, *listing.values()])
     # An enrolment that joined the queue after the page read it (a place the page does
     # not know) is counted on its own rather than failing the page.
     late = await Enrolment.get(id=waiting[2]["id"]).prefetch_related("child")
     record = await AfterschoolService(api.app.state.services)._enrolment_record(
-        late, late.child, queue={}
+        late, late.child, ZoneInfo("Asia/Shanghai"), queue={}
     )
     assert record.waitlist_position == 2
     shown = await api.get(f"/afterschool/classes/{k['id']}", "staff")
