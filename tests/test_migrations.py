@@ -4,6 +4,8 @@ table that offers point at."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
 
 from tortoise import connections
@@ -13,6 +15,7 @@ from tortoise.migrations.api import migrate as migrate_api
 from core.plugins.manager import build_plugin_host
 from core.storage.config import orm_config
 from core.storage.database import migrate, open_database
+from core.storage.migration_lock import connect_args
 from core.storage.models import Offer, ServiceRequest, Volunteer
 from tests.support import empty_database
 
@@ -69,3 +72,44 @@ async def test_upgrade_from_the_previous_release_keeps_data(tmp_path: Path) -> N
             conn = connections.get("default")
             if conn.capabilities.dialect == "sqlite":
                 assert not await conn.execute_query_dict("PRAGMA foreign_key_check")
+
+
+async def test_two_processes_migrating_at_once_both_succeed(tmp_path: Path) -> None:
+    """Two hosts deploying at once, or an admin bootstrapped while the first server starts:
+    both migrate the same new database. Without the migration lock the slower one failed
+    half-way ('table "account" already exists'; on PostgreSQL a duplicate key in the
+    catalogue), every time here."""
+    async with empty_database(tmp_path) as url:
+        runs = [
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "core.cli",
+                "migrate",
+                "--database-url",
+                url,
+                cwd=Path(__file__).parent.parent,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            for _ in range(2)
+        ]
+        outputs = await asyncio.gather(*(run.communicate() for run in runs))
+        for run, (out, _) in zip(runs, outputs, strict=True):
+            assert run.returncode == 0, out.decode()[-2000:]
+        async with open_database(url, apps=build_plugin_host().storage_apps):
+            assert await ServiceRequest.all().count() == 0  # the schema is whole
+
+
+def test_the_migration_lock_connects_with_only_what_asyncpg_takes() -> None:
+    """The lock's own PostgreSQL connection comes from the same URL as the pool's, without
+    the pool's settings (asyncpg would send an unknown one to the server as a setting)."""
+    assert connect_args("postgres://rb:secret@db.internal:5433/rb?maxsize=10") == {
+        "host": "db.internal",
+        "port": 5433,
+        "user": "rb",
+        "password": "secret",
+        "database": "rb",
+    }
+    through_socket = connect_args("postgres://rb@/rb?host=/var/run/postgresql")
+    assert through_socket["host"] == "/var/run/postgresql"

@@ -20,6 +20,7 @@ from tortoise.migrations.api import migrate as migrate_api
 from tortoise.transactions import in_transaction
 
 from core.storage.config import orm_config, sqlite_path
+from core.storage.migration_lock import migration_lock
 
 if TYPE_CHECKING:
     from core.plugins.line import StorageApp
@@ -34,9 +35,10 @@ def ensure_sqlite_dir(url: str) -> None:
 
 
 async def migrate(url: str, apps: Sequence[StorageApp] = ()) -> None:
-    """Apply every pending migration (core first, then plugins' that depend on it)."""
+    """Apply every pending migration (core first, then plugins' that depend on it), one
+    process at a time (``core.storage.migration_lock``)."""
     ensure_sqlite_dir(url)
-    async with TortoiseContext():
+    async with migration_lock(url), TortoiseContext():
         await migrate_api(config=orm_config(url, apps))
 
 
