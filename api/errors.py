@@ -114,8 +114,11 @@ def out_of_range(message: str) -> bool:
 
 
 # PostgreSQL's error codes for a server that cannot serve now: connection exceptions (class
-# 08), shutting down or starting up (57P01-57P03), no connection slot left (53300).
-_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+# 08), shutting down or starting up (57P01-57P03), no connection slot left (53300), and not
+# in time (``core.storage.config.POSTGRES_TIMEOUTS``): a lock not granted within
+# lock_timeout (55P03), a statement cancelled at statement_timeout (57014), a session
+# closed idle in its transaction (25P03).
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300", "55P03", "57014", "25P03")
 # SQLite's for a database file another process holds past the busy timeout.
 _SQLITE_BUSY = ("database is locked", "database is busy")
 
@@ -123,7 +126,8 @@ _SQLITE_BUSY = ("database is locked", "database is busy")
 def unavailable(exc: BaseException) -> str | None:
     """Why the database could not serve the call, when that is what ``exc`` (or what caused
     it) says: refused or lost connections, a server shutting down or starting up, no
-    connection left, a SQLite file locked by another process. None for anything else."""
+    connection left, a lock or statement past its time limit, a SQLite file locked by
+    another process. None for anything else."""
     seen: BaseException | None = exc
     for _ in range(6):  # the error and what it was raised from
         if seen is None:

@@ -39,6 +39,9 @@ def test_what_counts_as_the_database_being_unavailable() -> None:
         PgState("57P01"),  # terminating connection due to administrator command
         PgState("08006"),  # connection failure
         PgState("53300"),  # too many connections
+        PgState("55P03"),  # a lock not granted within lock_timeout
+        PgState("57014"),  # a statement cancelled at statement_timeout
+        PgState("25P03"),  # a session closed idle in its transaction
         OperationalError("database is locked"),
     ):
         assert unavailable(exc) is not None, exc
@@ -49,7 +52,6 @@ def test_what_counts_as_the_database_being_unavailable() -> None:
         ValueError("bad"),
         IntegrityError("UNIQUE constraint failed"),
         PgState("23505"),  # a unique violation is the caller's conflict, not an outage
-        PgState("57014"),  # a statement cancelled (timeout) is not the server gone
         IndexError("list index out of range"),
     ):
         assert unavailable(exc) is None, exc
@@ -164,3 +166,67 @@ async def test_a_postgresql_outage_is_a_503_and_the_server_recovers(
             made = await client.post("/requests", json=groceries(), headers=STAFF)
             assert made.status_code == 201, made.text
         await proxy.cut()
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="needs REDBUTLER_TEST_POSTGRES_URL")
+async def test_a_lock_held_elsewhere_is_a_503_in_bounded_time_not_a_hang(
+    tmp_path: Path, template: Path
+) -> None:
+    """Someone holds the requests table (a DBA's ALTER TABLE, a stuck transaction): a
+    booking waits for it at most ``lock_timeout`` (here 300 ms, set in the URL), then is a
+    503 with Retry-After and writes nothing; once the lock goes, bookings go through."""
+    import asyncpg
+
+    async with fresh_database(tmp_path, template) as url:
+        parts = urlsplit(url)
+        query = urlencode([*parse_qsl(parts.query), ("lock_timeout", "300ms")])
+        async with app_at(urlunsplit(parts._replace(query=query))) as client:
+            before = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+            holder = await asyncpg.connect(url)
+            try:
+                locked = holder.transaction()
+                await locked.start()
+                await holder.execute("LOCK TABLE service_request IN ACCESS EXCLUSIVE MODE")
+                started = asyncio.get_running_loop().time()
+                answer = await asyncio.wait_for(
+                    client.post("/requests", json=groceries(), headers=STAFF), 15
+                )
+                waited = asyncio.get_running_loop().time() - started
+                assert_unavailable(answer)
+                assert waited < 10, waited  # the lock's limit, not the client's patience
+                await locked.rollback()
+            finally:
+                await holder.close()
+            after = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+            assert after == before
+            made = await client.post("/requests", json=groceries(), headers=STAFF)
+            assert made.status_code == 201, made.text
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="needs REDBUTLER_TEST_POSTGRES_URL")
+async def test_the_servers_connections_carry_the_time_limits(
+    tmp_path: Path, template: Path
+) -> None:
+    """Each pooled connection has the defaults (``POSTGRES_TIMEOUTS``) unless the URL
+    overrides one; migrations run without them (a backfill may take long)."""
+    from tortoise import connections
+
+    from core.storage.config import POSTGRES_TIMEOUTS, connection_config
+
+    async with fresh_database(tmp_path, template) as url:
+        parts = urlsplit(url)
+        query = urlencode([*parse_qsl(parts.query), ("statement_timeout", "45s")])
+        async with app_at(urlunsplit(parts._replace(query=query))):
+            conn = connections.get("default")
+            _, rows = await conn.execute_query(
+                "SELECT current_setting('lock_timeout') AS lock, "
+                "current_setting('statement_timeout') AS statement, "
+                "current_setting('idle_in_transaction_session_timeout') AS idle"
+            )
+            assert dict(rows[0]) == {
+                "lock": POSTGRES_TIMEOUTS["lock_timeout"],
+                "statement": "45s",
+                "idle": "1min",
+            }
+    migrating = connection_config(url, timeouts=False)["credentials"]
+    assert not set(POSTGRES_TIMEOUTS) & set(migrating.get("server_settings", {}))

@@ -29,11 +29,27 @@ def normalise_url(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def connection_config(url: str) -> dict[str, Any]:
+# PostgreSQL's limits on how long a statement may wait, as the server itself enforces them
+# (``SET`` on each connection; a URL parameter of the same name overrides one, e.g.
+# ``?lock_timeout=2s``; "0" turns it off). A statement waiting on a lock someone else holds
+# (a long transaction, a DBA's ALTER TABLE) gives up after ``lock_timeout``, one running
+# past ``statement_timeout`` is cancelled, and a connection left idle inside a transaction
+# (a worker frozen with locks held) is closed: each call is then a 503 with Retry-After,
+# instead of every call that needs the row hanging and the pool running dry.
+POSTGRES_TIMEOUTS = {
+    "lock_timeout": "5s",
+    "statement_timeout": "30s",
+    "idle_in_transaction_session_timeout": "60s",
+}
+
+
+def connection_config(url: str, *, timeouts: bool = True) -> dict[str, Any]:
     """A database URL as tortoise's connection setting: SQLite through
     :mod:`core.storage.sqlite_inline` (statements run in the event loop's thread),
     PostgreSQL through :mod:`core.storage.postgres` (no reset round trip when the pool
-    takes a connection back; the pool taken first come, first served)."""
+    takes a connection back; the pool taken first come, first served), with
+    ``POSTGRES_TIMEOUTS`` unless ``timeouts`` is False (migrations: a backfill may run
+    long, and DDL waits its turn for the servers' transactions)."""
     config: dict[str, Any] = expand_db_url(normalise_url(url))
     if is_sqlite(url):
         return {**config, "engine": "core.storage.sqlite_inline"}
@@ -41,7 +57,11 @@ def connection_config(url: str) -> dict[str, Any]:
         from core.storage.postgres import PooledConnection
 
         config["engine"] = "core.storage.postgres"
-        config["credentials"]["connection_class"] = PooledConnection
+        credentials = config["credentials"]
+        credentials["connection_class"] = PooledConnection
+        given = {name: credentials.pop(name) for name in POSTGRES_TIMEOUTS if name in credentials}
+        settings = {**POSTGRES_TIMEOUTS, **given} if timeouts else {}
+        credentials["server_settings"] = {**credentials.get("server_settings", {}), **settings}
     return config
 
 
@@ -59,10 +79,13 @@ def sqlite_path(url: str) -> Path | None:
     return None if path in ("", ":memory:") else Path(path)
 
 
-def orm_config(url: str, apps: Sequence[StorageApp] = ()) -> dict[str, Any]:
-    """The core's app and each plugin's (``storage_app`` hook)."""
+def orm_config(
+    url: str, apps: Sequence[StorageApp] = (), *, timeouts: bool = True
+) -> dict[str, Any]:
+    """The core's app and each plugin's (``storage_app`` hook); ``timeouts``: see
+    :func:`connection_config`."""
     config: dict[str, Any] = {
-        "connections": {"default": connection_config(url)},
+        "connections": {"default": connection_config(url, timeouts=timeouts)},
         "apps": {
             CORE_APP: {
                 "models": ["core.storage.models"],

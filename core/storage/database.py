@@ -39,7 +39,7 @@ async def migrate(url: str, apps: Sequence[StorageApp] = ()) -> None:
     process at a time (``core.storage.migration_lock``)."""
     ensure_sqlite_dir(url)
     async with migration_lock(url), TortoiseContext():
-        await migrate_api(config=orm_config(url, apps))
+        await migrate_api(config=orm_config(url, apps, timeouts=False))
 
 
 @asynccontextmanager
