@@ -126,14 +126,16 @@ _SQLITE_BUSY = ("database is locked", "database is busy")
 def unavailable(exc: BaseException) -> str | None:
     """Why the database could not serve the call, when that is what ``exc`` (or what caused
     it) says: refused or lost connections, a server shutting down or starting up, no
-    connection left, a lock or statement past its time limit, a SQLite file locked by
-    another process. None for anything else."""
+    connection left, a lock or statement past its time limit, no answer in time, a SQLite
+    file locked by another process. None for anything else."""
     seen: BaseException | None = exc
     for _ in range(6):  # the error and what it was raised from
         if seen is None:
             return None
         state = getattr(seen, "sqlstate", None)
-        if isinstance(seen, ConnectionError) or (
+        # TimeoutError: the database did not answer within the client's own limits
+        # (``core.storage.config.POSTGRES_CLIENT_TIMEOUTS``).
+        if isinstance(seen, ConnectionError | TimeoutError) or (
             isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES)
         ):
             return f"{type(seen).__name__}: {seen}"

@@ -42,6 +42,7 @@ def test_what_counts_as_the_database_being_unavailable() -> None:
         PgState("55P03"),  # a lock not granted within lock_timeout
         PgState("57014"),  # a statement cancelled at statement_timeout
         PgState("25P03"),  # a session closed idle in its transaction
+        TimeoutError(),  # no answer within the client's command_timeout
         OperationalError("database is locked"),
     ):
         assert unavailable(exc) is not None, exc
@@ -102,13 +103,16 @@ async def test_a_locked_sqlite_file_is_a_503_and_nothing_is_written(
 
 class Proxy:
     """A TCP proxy in front of PostgreSQL that can cut every connection and refuse new
-    ones (the server down or restarting), then let them through again."""
+    ones (the server down or restarting), then let them through again; or stall, passing
+    nothing on either way while every connection stays open (a network that drops packets:
+    no reset, no answer)."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
         self.port = 0
         self.server: asyncio.Server | None = None
         self.open: set[asyncio.StreamWriter] = set()
+        self.stalled = False
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._pipe, "127.0.0.1", self.port)
@@ -128,6 +132,8 @@ class Proxy:
         async def copy(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             try:
                 while data := await src.read(65536):
+                    if self.stalled:
+                        continue  # dropped on the floor
                     dst.write(data)
                     await dst.drain()
             except ConnectionError:
@@ -230,3 +236,40 @@ async def test_the_servers_connections_carry_the_time_limits(
             }
     migrating = connection_config(url, timeouts=False)["credentials"]
     assert not set(POSTGRES_TIMEOUTS) & set(migrating.get("server_settings", {}))
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="needs REDBUTLER_TEST_POSTGRES_URL")
+async def test_a_database_that_does_not_answer_is_a_503_in_bounded_time(
+    tmp_path: Path, template: Path
+) -> None:
+    """The network drops every packet (no reset, no answer: what a failed-over server's
+    old address does): calls wait at most the client's own limits (here 1 s, set in the
+    URL), are 503s, and the server serves again once answers come back, without a restart
+    (left alone, the kernel waits some 15 minutes before giving up on a connection)."""
+    async with fresh_database(tmp_path, template) as url:
+        parts = urlsplit(url)
+        proxy = Proxy((parts.hostname or "127.0.0.1", parts.port or 5432))
+        await proxy.start()
+        netloc = f"{parts.username}@127.0.0.1:{proxy.port}"
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "host"]
+        query += [("command_timeout", "1"), ("connect_timeout", "1")]
+        served = urlunsplit(parts._replace(netloc=netloc, query=urlencode(query)))
+        async with app_at(served) as client:
+            before = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+            proxy.stalled = True
+            loop = asyncio.get_running_loop()
+            for call in (
+                client.post("/requests", json=groceries(), headers=STAFF),
+                client.get("/me", headers=STAFF),
+                client.get("/ready"),
+            ):
+                started = loop.time()
+                assert_unavailable(await asyncio.wait_for(call, 30))
+                assert loop.time() - started < 15
+            proxy.stalled = False
+            assert (await client.get("/ready")).status_code == 200
+            after = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+            assert after == before  # nothing half-written
+            made = await client.post("/requests", json=groceries(), headers=STAFF)
+            assert made.status_code == 201, made.text
+        await proxy.cut()

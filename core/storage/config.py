@@ -41,6 +41,13 @@ POSTGRES_TIMEOUTS = {
     "statement_timeout": "30s",
     "idle_in_transaction_session_timeout": "60s",
 }
+# And the client's own, in seconds, for a server that does not answer at all (a network
+# that drops packets, a server gone without a reset: the kernel would wait some 15 minutes
+# before it gave up on the connection): a statement with no answer at all after
+# ``command_timeout`` (past the server's statement_timeout, which answers first when the
+# server is there), a new connection not made within ``connect_timeout``. Overridden the
+# same way, e.g. ``?command_timeout=10``.
+POSTGRES_CLIENT_TIMEOUTS = {"command_timeout": 35.0, "connect_timeout": 10.0}
 
 
 def connection_config(url: str, *, timeouts: bool = True) -> dict[str, Any]:
@@ -62,6 +69,14 @@ def connection_config(url: str, *, timeouts: bool = True) -> dict[str, Any]:
         given = {name: credentials.pop(name) for name in POSTGRES_TIMEOUTS if name in credentials}
         settings = {**POSTGRES_TIMEOUTS, **given} if timeouts else {}
         credentials["server_settings"] = {**credentials.get("server_settings", {}), **settings}
+        client = {
+            name: float(credentials.pop(name, default))
+            for name, default in POSTGRES_CLIENT_TIMEOUTS.items()
+        }
+        if timeouts and client["command_timeout"]:
+            credentials["command_timeout"] = client["command_timeout"]
+        if client["connect_timeout"]:
+            credentials["timeout"] = client["connect_timeout"]  # asyncpg's name for it
     return config
 
 
