@@ -460,6 +460,43 @@ async def test_batch_run_assigns_a_period_without_overlaps(api: Api) -> None:
     assert again["seats_open"] == 0
 
 
+async def test_the_server_answers_while_a_batch_run_solves(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run may take its whole time limit solving (up to 300 s). The engine runs off the
+    event loop: other calls are answered meanwhile, and no call's transaction is left
+    open with its locks held while the loop is busy (on PostgreSQL a session idle in its
+    transaction for a minute is closed)."""
+    import threading
+    import time
+
+    from core.services import batch
+
+    solving, done = threading.Event(), threading.Event()
+    real = batch.assign
+
+    def slow_assign(*args: Any, **kwargs: Any) -> Any:
+        solving.set()
+        time.sleep(1.5)  # as a hard instance would, holding the thread
+        try:
+            return real(*args, **kwargs)
+        finally:
+            done.set()
+
+    monkeypatch.setattr(batch, "assign", slow_assign)
+    await settings(api, matching="batch")
+    await api.post("/requests", "staff", groceries(day=1))
+    run = asyncio.create_task(api.post("/communities/1/batch-runs", "staff", {}))
+    await asyncio.to_thread(solving.wait, 10)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    me = await api.get("/me", "volunteer_chen")
+    answered = loop.time() - began
+    assert not done.is_set()  # answered while the run was still solving
+    assert me["name"] and answered < 1.0, answered
+    assert (await run)["seats_filled"] == 1
+
+
 async def test_batch_run_racing_accepts_never_overfills_or_double_books(api: Api) -> None:
     # Instant offers for two overlapping requests, then a batch run over a third while
     # everyone accepts everything at once.

@@ -5,6 +5,7 @@ run racing an accept can never overfill a seat or give anyone overlapping work).
 
 from __future__ import annotations
 
+import asyncio
 import time as clock
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -130,7 +131,11 @@ class BatchService:
                 )
                 for c in candidates
             ]
-            pairs = engine.eligible_pairs(seat_objs, vols)
+            # The engine runs in a thread, not in the event loop: a run may take its whole
+            # time limit (up to 300 s), and meanwhile this worker goes on answering (the
+            # thread and the loop share the GIL); no other call's transaction sits idle,
+            # its locks held, while the loop is busy solving.
+            pairs = await asyncio.to_thread(engine.eligible_pairs, seat_objs, vols)
             ranked: dict[tuple[int, int], Ranked] = {}
             for si, (request, seat, skills) in enumerate(seats):
                 need = self.s.bookings._need(request, seat, skills)
@@ -146,7 +151,8 @@ class BatchService:
                     ranked[(si, vi)] = self._score(need, c, policy)
                     keep.append(vi)
                 pairs[si] = keep
-            result, method, proven = assign(
+            result, method, proven = await asyncio.to_thread(
+                assign,
                 seat_objs,
                 vols,
                 lambda si, vi: ranked[(si, vi)].score,
