@@ -49,9 +49,9 @@ def create_app(
             run_migrations=settings.migrate,
         ):
             if settings.load_demo:
-                from core.demo import load_demo
+                from core.demo import load_demo_once
 
-                await load_demo(services)
+                await load_demo_once(services, settings.database_url)
             sweeper = None
             if settings.sweep_interval > 0:
                 sweeper = asyncio.create_task(run_sweeper(services, settings.sweep_interval))

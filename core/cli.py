@@ -77,9 +77,9 @@ async def _prepare(settings: Settings) -> None:
     services = Services(build_plugin_host())
     async with open_database(settings.database_url, apps=services.host.storage_apps):
         if settings.load_demo:
-            from core.demo import load_demo
+            from core.demo import load_demo_once
 
-            await load_demo(services)
+            await load_demo_once(services, settings.database_url)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -101,9 +101,9 @@ async def _with_services(args: argparse.Namespace, action: str) -> int:
     services = Services(build_plugin_host())
     async with open_database(settings.database_url, apps=services.host.storage_apps):
         if action == "demo":
-            from core.demo import load_demo
+            from core.demo import load_demo_once
 
-            info = await load_demo(services)
+            info = await load_demo_once(services, settings.database_url)
             state = "loaded" if info.created else "already present"
             print(f"demo community {info.community_id} {state}; tokens:")
             for who, token in info.tokens.items():

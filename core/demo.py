@@ -21,6 +21,7 @@ from core.domain.commands import (
 )
 from core.domain.enums import Role
 from core.domain.time import WeeklyWindow
+from core.storage.migration_lock import migration_lock
 from core.storage.models import Community
 
 if TYPE_CHECKING:
@@ -46,6 +47,14 @@ class DemoInfo(msgspec.Struct, frozen=True):
 
 def _every_day(start: time, end: time) -> list[WeeklyWindow]:
     return [WeeklyWindow(weekday=d, start=start, end=end) for d in range(7)]
+
+
+async def load_demo_once(services: Services, url: str) -> DemoInfo:
+    """:func:`load_demo` into the database at ``url``, one process at a time (the lock
+    migrations take): two servers started with ``--demo`` on one new database both found
+    no demo, and the slower failed on the first unique key the faster had written."""
+    async with migration_lock(url):
+        return await load_demo(services)
 
 
 async def load_demo(services: Services) -> DemoInfo:

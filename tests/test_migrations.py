@@ -12,11 +12,13 @@ from tortoise import connections
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as migrate_api
 
+from core.demo import load_demo_once
 from core.plugins.manager import build_plugin_host
+from core.services import Services
 from core.storage.config import orm_config
 from core.storage.database import migrate, open_database
 from core.storage.migration_lock import connect_args
-from core.storage.models import Offer, ServiceRequest, Volunteer
+from core.storage.models import Community, Offer, ServiceRequest, Volunteer
 from tests.support import empty_database
 
 NOW = "2026-11-21 01:00:00+00:00"
@@ -113,3 +115,18 @@ def test_the_migration_lock_connects_with_only_what_asyncpg_takes() -> None:
     }
     through_socket = connect_args("postgres://rb@/rb?host=/var/run/postgresql")
     assert through_socket["host"] == "/var/run/postgresql"
+
+
+async def test_the_demo_loaded_twice_at_once_is_loaded_once(tmp_path: Path) -> None:
+    """Two servers started with --demo on one new database: the second waits for the
+    first's demo and finds it (it failed on the first unique key the first had written)."""
+    services = Services(build_plugin_host())
+    async with (
+        empty_database(tmp_path) as url,
+        open_database(url, apps=services.host.storage_apps),
+    ):
+        loads = await asyncio.gather(
+            load_demo_once(services, url), load_demo_once(services, url), return_exceptions=True
+        )
+        assert sorted(getattr(info, "created", info) for info in loads) == [False, True]
+        assert await Community.all().count() == 1

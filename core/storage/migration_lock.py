@@ -5,7 +5,8 @@ the database. Two of them at once on a database that has migrations pending (two
 deploying the same release, an admin bootstrapped while the first server starts) both
 applied the first pending step, and the slower failed half-way: on SQLite 'table
 "account" already exists', on PostgreSQL a duplicate key in its catalogue. Behind this
-lock the second waits, then finds nothing pending.
+lock the second waits, then finds nothing pending. Loading the demo takes it too
+(``core.demo.load_demo_once``): the second finds the demo there.
 
 PostgreSQL: a session advisory lock, held on a connection of its own for the whole run
 (released when that connection closes, also when the process dies). SQLite: an exclusive
