@@ -144,34 +144,51 @@ class Proxy:
         await asyncio.gather(copy(reader, up_writer), copy(up_reader, writer))
 
 
+def with_params(url: str, drop: tuple[str, ...] = (), **params: str) -> str:
+    """``url`` with ``params`` added to its query (and those named in ``drop`` left out)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in drop]
+    return urlunsplit(parts._replace(query=urlencode([*query, *params.items()])))
+
+
+@contextlib.asynccontextmanager
+async def behind_proxy(url: str, **params: str) -> AsyncIterator[tuple[Proxy, str]]:
+    """A :class:`Proxy` in front of ``url``'s server, and the URL that goes through it with
+    ``params`` (also when ``url`` names a Unix socket: its ``host`` parameter is dropped)."""
+    parts = urlsplit(url)
+    proxy = Proxy((parts.hostname or "127.0.0.1", parts.port or 5432))
+    await proxy.start()
+    try:
+        through = parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}")
+        yield proxy, with_params(urlunsplit(through), drop=("host",), **params)
+    finally:
+        await proxy.cut()
+
+
 @pytest.mark.skipif(POSTGRES_URL is None, reason="needs REDBUTLER_TEST_POSTGRES_URL")
 async def test_a_postgresql_outage_is_a_503_and_the_server_recovers(
     tmp_path: Path, template: Path
 ) -> None:
-    async with fresh_database(tmp_path, template) as url:
-        parts = urlsplit(url)
-        proxy = Proxy((parts.hostname or "127.0.0.1", parts.port or 5432))
-        await proxy.start()
-        netloc = f"{parts.username}@127.0.0.1:{proxy.port}"
-        # Through the proxy, also when the test URL names a Unix socket (``?host=/dir``).
-        query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "host"])
-        async with app_at(urlunsplit(parts._replace(netloc=netloc, query=query))) as client:
-            before = (await client.get("/requests?community_id=1", headers=STAFF)).json()
-            assert (await client.get("/ready")).status_code == 200
+    async with (
+        fresh_database(tmp_path, template) as url,
+        behind_proxy(url) as (proxy, served),
+        app_at(served) as client,
+    ):
+        before = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+        assert (await client.get("/ready")).status_code == 200
 
-            await proxy.cut()  # the database goes away: pooled connections drop, new refused
-            assert_unavailable(await client.get("/me", headers=STAFF))
-            assert_unavailable(await client.post("/requests", json=groceries(), headers=STAFF))
-            assert_unavailable(await client.get("/ready"))
-            assert (await client.get("/health")).status_code == 200  # the process is alive
+        await proxy.cut()  # the database goes away: pooled connections drop, new refused
+        assert_unavailable(await client.get("/me", headers=STAFF))
+        assert_unavailable(await client.post("/requests", json=groceries(), headers=STAFF))
+        assert_unavailable(await client.get("/ready"))
+        assert (await client.get("/health")).status_code == 200  # the process is alive
 
-            await proxy.start()  # back on the same port
-            assert (await client.get("/ready")).status_code == 200
-            after = (await client.get("/requests?community_id=1", headers=STAFF)).json()
-            assert after == before  # the booking made during the outage wrote nothing
-            made = await client.post("/requests", json=groceries(), headers=STAFF)
-            assert made.status_code == 201, made.text
-        await proxy.cut()
+        await proxy.start()  # back on the same port
+        assert (await client.get("/ready")).status_code == 200
+        after = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+        assert after == before  # the booking made during the outage wrote nothing
+        made = await client.post("/requests", json=groceries(), headers=STAFF)
+        assert made.status_code == 201, made.text
 
 
 @pytest.mark.skipif(POSTGRES_URL is None, reason="needs REDBUTLER_TEST_POSTGRES_URL")
@@ -183,30 +200,30 @@ async def test_a_lock_held_elsewhere_is_a_503_in_bounded_time_not_a_hang(
     503 with Retry-After and writes nothing; once the lock goes, bookings go through."""
     import asyncpg
 
-    async with fresh_database(tmp_path, template) as url:
-        parts = urlsplit(url)
-        query = urlencode([*parse_qsl(parts.query), ("lock_timeout", "300ms")])
-        async with app_at(urlunsplit(parts._replace(query=query))) as client:
-            before = (await client.get("/requests?community_id=1", headers=STAFF)).json()
-            holder = await asyncpg.connect(url)
-            try:
-                locked = holder.transaction()
-                await locked.start()
-                await holder.execute("LOCK TABLE service_request IN ACCESS EXCLUSIVE MODE")
-                started = asyncio.get_running_loop().time()
-                answer = await asyncio.wait_for(
-                    client.post("/requests", json=groceries(), headers=STAFF), 15
-                )
-                waited = asyncio.get_running_loop().time() - started
-                assert_unavailable(answer)
-                assert waited < 10, waited  # the lock's limit, not the client's patience
-                await locked.rollback()
-            finally:
-                await holder.close()
-            after = (await client.get("/requests?community_id=1", headers=STAFF)).json()
-            assert after == before
-            made = await client.post("/requests", json=groceries(), headers=STAFF)
-            assert made.status_code == 201, made.text
+    async with (
+        fresh_database(tmp_path, template) as url,
+        app_at(with_params(url, lock_timeout="300ms")) as client,
+    ):
+        before = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+        holder = await asyncpg.connect(url)
+        try:
+            locked = holder.transaction()
+            await locked.start()
+            await holder.execute("LOCK TABLE service_request IN ACCESS EXCLUSIVE MODE")
+            started = asyncio.get_running_loop().time()
+            answer = await asyncio.wait_for(
+                client.post("/requests", json=groceries(), headers=STAFF), 15
+            )
+            waited = asyncio.get_running_loop().time() - started
+            assert_unavailable(answer)
+            assert waited < 10, waited  # the lock's limit, not the client's patience
+            await locked.rollback()
+        finally:
+            await holder.close()
+        after = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+        assert after == before
+        made = await client.post("/requests", json=groceries(), headers=STAFF)
+        assert made.status_code == 201, made.text
 
 
 @pytest.mark.skipif(POSTGRES_URL is None, reason="needs REDBUTLER_TEST_POSTGRES_URL")
@@ -219,21 +236,20 @@ async def test_the_servers_connections_carry_the_time_limits(
 
     from core.storage.config import POSTGRES_TIMEOUTS, connection_config
 
-    async with fresh_database(tmp_path, template) as url:
-        parts = urlsplit(url)
-        query = urlencode([*parse_qsl(parts.query), ("statement_timeout", "45s")])
-        async with app_at(urlunsplit(parts._replace(query=query))):
-            conn = connections.get("default")
-            _, rows = await conn.execute_query(
-                "SELECT current_setting('lock_timeout') AS lock, "
-                "current_setting('statement_timeout') AS statement, "
-                "current_setting('idle_in_transaction_session_timeout') AS idle"
-            )
-            assert dict(rows[0]) == {
-                "lock": POSTGRES_TIMEOUTS["lock_timeout"],
-                "statement": "45s",
-                "idle": "1min",
-            }
+    async with (
+        fresh_database(tmp_path, template) as url,
+        app_at(with_params(url, statement_timeout="45s")),
+    ):
+        _, rows = await connections.get("default").execute_query(
+            "SELECT current_setting('lock_timeout') AS lock, "
+            "current_setting('statement_timeout') AS statement, "
+            "current_setting('idle_in_transaction_session_timeout') AS idle"
+        )
+        assert dict(rows[0]) == {
+            "lock": POSTGRES_TIMEOUTS["lock_timeout"],
+            "statement": "45s",
+            "idle": "1min",
+        }
     migrating = connection_config(url, timeouts=False)["credentials"]
     assert not set(POSTGRES_TIMEOUTS) & set(migrating.get("server_settings", {}))
 
@@ -246,30 +262,25 @@ async def test_a_database_that_does_not_answer_is_a_503_in_bounded_time(
     old address does): calls wait at most the client's own limits (here 1 s, set in the
     URL), are 503s, and the server serves again once answers come back, without a restart
     (left alone, the kernel waits some 15 minutes before giving up on a connection)."""
-    async with fresh_database(tmp_path, template) as url:
-        parts = urlsplit(url)
-        proxy = Proxy((parts.hostname or "127.0.0.1", parts.port or 5432))
-        await proxy.start()
-        netloc = f"{parts.username}@127.0.0.1:{proxy.port}"
-        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "host"]
-        query += [("command_timeout", "1"), ("connect_timeout", "1")]
-        served = urlunsplit(parts._replace(netloc=netloc, query=urlencode(query)))
-        async with app_at(served) as client:
-            before = (await client.get("/requests?community_id=1", headers=STAFF)).json()
-            proxy.stalled = True
-            loop = asyncio.get_running_loop()
-            for call in (
-                client.post("/requests", json=groceries(), headers=STAFF),
-                client.get("/me", headers=STAFF),
-                client.get("/ready"),
-            ):
-                started = loop.time()
-                assert_unavailable(await asyncio.wait_for(call, 30))
-                assert loop.time() - started < 15
-            proxy.stalled = False
-            assert (await client.get("/ready")).status_code == 200
-            after = (await client.get("/requests?community_id=1", headers=STAFF)).json()
-            assert after == before  # nothing half-written
-            made = await client.post("/requests", json=groceries(), headers=STAFF)
-            assert made.status_code == 201, made.text
-        await proxy.cut()
+    async with (
+        fresh_database(tmp_path, template) as url,
+        behind_proxy(url, command_timeout="1", connect_timeout="1") as (proxy, served),
+        app_at(served) as client,
+    ):
+        before = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+        proxy.stalled = True
+        loop = asyncio.get_running_loop()
+        for call in (
+            client.post("/requests", json=groceries(), headers=STAFF),
+            client.get("/me", headers=STAFF),
+            client.get("/ready"),
+        ):
+            started = loop.time()
+            assert_unavailable(await asyncio.wait_for(call, 30))
+            assert loop.time() - started < 15
+        proxy.stalled = False
+        assert (await client.get("/ready")).status_code == 200
+        after = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+        assert after == before  # nothing half-written
+        made = await client.post("/requests", json=groceries(), headers=STAFF)
+        assert made.status_code == 201, made.text

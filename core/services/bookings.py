@@ -904,7 +904,7 @@ class BookingService:
     ) -> list[RevealRecord]:
         """Staff: who was shown a resident's door and phone, and when (newest first)."""
         who.require_staff(community_id)
-        zone = ZoneInfo((await communities.get_community(community_id)).timezone)
+        zone = await communities.zone(community_id)
         rows = await store.reveals(community_id, max(1, min(limit, MAX_PAGE)), max(offset, 0))
         return [
             RevealRecord(

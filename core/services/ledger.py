@@ -142,7 +142,7 @@ class LedgerService:
             zone = ZoneInfo(volunteer.membership.community.timezone)
         elif community_id is not None:
             who.require_staff(community_id)
-            zone = ZoneInfo((await communities.get_community(community_id)).timezone)
+            zone = await communities.zone(community_id)
         else:
             raise InvalidInput.field("volunteer_id", "give volunteer_id or community_id")
         rows = await ledger.entries(
@@ -159,7 +159,7 @@ class LedgerService:
     async def decide(self, who: Principal, entry_id: int, cmd: DecideHours) -> HoursEntryRecord:
         entry = await ledger.get_entry(entry_id)
         who.require_staff(entry.community_id)
-        zone = ZoneInfo((await communities.get_community(entry.community_id)).timezone)
+        zone = await communities.zone(entry.community_id)
         async with transaction():
             if not await ledger.decide(
                 entry.id, cmd.approve, self.s.clock(), who.account_id, cmd.note

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -55,6 +56,12 @@ async def get_community(community_id: int) -> Community:
     if community is None:
         raise NotFound(f"community {community_id} not found")
     return community
+
+
+async def zone(community_id: int) -> ZoneInfo:
+    """The compound's time zone, which its local times are read and shown in (404 for a
+    compound that does not exist, as ``get_community``)."""
+    return ZoneInfo((await get_community(community_id)).timezone)
 
 
 async def list_communities(ids: frozenset[int] | None, limit: int, offset: int) -> list[Community]:

@@ -269,7 +269,7 @@ class AfterschoolService:
         """A page of the class's sessions, in date order."""
         k = await self._get_class(class_id)
         who.require_member(k.community_id)
-        zone = await self._community_zone(k.community_id)
+        zone = await communities.zone(k.community_id)
         return [
             SessionRecord(
                 id=s.id,
@@ -384,7 +384,7 @@ class AfterschoolService:
             if await self._take_seat(k.id):
                 await Enrolment.filter(id=e.id).update(status=ENROLLED)
         await self._retutor(k.id)
-        zone = await self._community_zone(k.community_id)
+        zone = await communities.zone(k.community_id)
         return await self._enrolment_record(await Enrolment.get(id=e.id), child, zone)
 
     @staticmethod
@@ -416,7 +416,7 @@ class AfterschoolService:
                 )
                 await self._promote(e.klass_id)
         await self._retutor(e.klass_id)
-        zone = await self._community_zone(child.community_id)
+        zone = await communities.zone(child.community_id)
         return await self._enrolment_record(await Enrolment.get(id=e.id), child, zone)
 
     async def _promote(self, class_id: int) -> None:
@@ -494,7 +494,7 @@ class AfterschoolService:
             waiting = Enrolment.filter(klass_id=k.id, status=WAITLISTED).order_by("queued_at", "id")
             ids = cast("list[int]", await waiting.values_list("id", flat=True))
             queue = {eid: place for place, eid in enumerate(ids, 1)}
-        zone = await self._community_zone(k.community_id)
+        zone = await communities.zone(k.community_id)
         return [await self._enrolment_record(e, e.child, zone, queue) for e in rows]
 
     # -- attendance -----------------------------------------------------------------------
@@ -575,11 +575,7 @@ class AfterschoolService:
 
     @staticmethod
     async def _zone(session: ClassSession) -> ZoneInfo:
-        return await AfterschoolService._community_zone(session.klass.community_id)
-
-    @staticmethod
-    async def _community_zone(community_id: int) -> ZoneInfo:
-        return ZoneInfo((await communities.get_community(community_id)).timezone)
+        return await communities.zone(session.klass.community_id)
 
     async def _attendance(self, session_id: int, child_id: int) -> AttendanceRecord:
         a = await Attendance.get(session_id=session_id, child_id=child_id).prefetch_related(
@@ -616,7 +612,7 @@ class AfterschoolService:
             .limit(limit)
             .prefetch_related("session__klass", "child")
         )
-        zone = await self._community_zone(child.community_id)
+        zone = await communities.zone(child.community_id)
         return [self._attendance_record(a, zone) for a in rows]
 
     async def session_attendance(self, who: Principal, session_id: int) -> list[AttendanceRecord]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, cast
-from zoneinfo import ZoneInfo
 
 import msgspec
 from tortoise.exceptions import IntegrityError
@@ -153,7 +152,7 @@ class CleaningService:
     ) -> list[Reservation]:
         """Staff: every machine's reservations between two local dates."""
         who.require_staff(community_id)
-        zone = ZoneInfo((await communities.get_community(community_id)).timezone)
+        zone = await communities.zone(community_id)
         lo, hi = local_days(start, end, zone)
         rows = (
             await EquipmentSlot.filter(

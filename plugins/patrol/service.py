@@ -69,9 +69,6 @@ class PatrolService:
         assert isinstance(settings, PatrolSettings)
         return settings
 
-    async def _zone(self, community_id: int) -> ZoneInfo:
-        return ZoneInfo((await communities.get_community(community_id)).timezone)
-
     # -- places ---------------------------------------------------------------------------
 
     async def add_school(self, who: Principal, community_id: int, cmd: SchoolIn) -> SchoolRecord:
@@ -233,7 +230,7 @@ class PatrolService:
             cmd.start,
             cmd.end,
         )
-        zone = await self._zone(plan.community_id)
+        zone = await communities.zone(plan.community_id)
         now = self.s.clock()
         signed = cast(
             "list[int]",
@@ -293,7 +290,7 @@ class PatrolService:
         """A page of the plan's shifts, in date order."""
         plan = await self._plan(plan_id)
         who.require_member(plan.community_id)
-        zone = await self._zone(plan.community_id)
+        zone = await communities.zone(plan.community_id)
         return [
             ShiftRecord(
                 id=s.id,
@@ -343,7 +340,7 @@ class PatrolService:
         now = self.s.clock()
         grace = timedelta(minutes=settings.checkpoint_grace_minutes)
         if not shift.starts_at - grace <= now <= shift.ends_at + grace:
-            zone = await self._zone(plan.community_id)
+            zone = await communities.zone(plan.community_id)
             raise Conflict(
                 f"the shift runs {shift.starts_at.astimezone(zone):%H:%M}-"
                 f"{shift.ends_at.astimezone(zone):%H:%M} on {shift.day.isoformat()}"
@@ -369,14 +366,14 @@ class PatrolService:
                 )
             except IntegrityError:
                 raise Conflict("that checkpoint is already logged") from None
-        zone = await self._zone(plan.community_id)
+        zone = await communities.zone(plan.community_id)
         return _checkpoint_record(log, zone)
 
     async def checkpoints(self, who: Principal, shift_id: int) -> list[CheckpointRecord]:
         shift = await self._shift(shift_id)
         if not who.is_staff(shift.plan.community_id) and not await self._on_duty(who, shift):
             raise NotFound(f"shift {shift_id} not found")
-        zone = await self._zone(shift.plan.community_id)
+        zone = await communities.zone(shift.plan.community_id)
         rows = await CheckpointLog.filter(shift_id=shift.id).order_by("at", "id")
         return [_checkpoint_record(c, zone) for c in rows]
 
@@ -385,7 +382,7 @@ class PatrolService:
         if not (who.has(Role.VOLUNTEER, cmd.community_id) or who.is_staff(cmd.community_id)):
             raise Forbidden("volunteers and staff of this compound report incidents")
         await self._settings(cmd.community_id)
-        zone = await self._zone(cmd.community_id)
+        zone = await communities.zone(cmd.community_id)
         now = self.s.clock()
         happened = aware(cmd.happened_at, zone) if cmd.happened_at else now
         if happened > now + timedelta(minutes=5):
@@ -413,7 +410,7 @@ class PatrolService:
     ) -> list[IncidentRecord]:
         """A page of the compound's incidents, newest first."""
         who.require_staff(community_id)
-        zone = await self._zone(community_id)
+        zone = await communities.zone(community_id)
         query = Incident.filter(community_id=community_id).order_by("-happened_at", "-id")
         return [_incident_record(i, zone) for i in await query.offset(offset).limit(limit)]
 
