@@ -468,16 +468,17 @@ async def test_the_server_answers_while_a_batch_run_solves(
     open with its locks held while the loop is busy (on PostgreSQL a session idle in its
     transaction for a minute is closed)."""
     import threading
-    import time
 
     from core.services import batch
 
-    solving, done = threading.Event(), threading.Event()
+    solving, release, done = threading.Event(), threading.Event(), threading.Event()
     real = batch.assign
 
     def slow_assign(*args: Any, **kwargs: Any) -> Any:
+        """A hard instance: it holds its thread until the test has had its answer (or
+        10 s, when the engine blocks the loop and the test cannot ask)."""
         solving.set()
-        time.sleep(1.5)  # as a hard instance would, holding the thread
+        release.wait(10)
         try:
             return real(*args, **kwargs)
         finally:
@@ -488,12 +489,9 @@ async def test_the_server_answers_while_a_batch_run_solves(
     await api.post("/requests", "staff", groceries(day=1))
     run = asyncio.create_task(api.post("/communities/1/batch-runs", "staff", {}))
     await asyncio.to_thread(solving.wait, 10)
-    loop = asyncio.get_running_loop()
-    began = loop.time()
     me = await api.get("/me", "volunteer_chen")
-    answered = loop.time() - began
-    assert not done.is_set()  # answered while the run was still solving
-    assert me["name"] and answered < 1.0, answered
+    assert me["name"] and not done.is_set()  # answered while the run was still solving
+    release.set()
     assert (await run)["seats_filled"] == 1
 
 
