@@ -70,6 +70,23 @@ async def app_at(url: str) -> AsyncIterator[httpx.AsyncClient]:
 STAFF = {"Authorization": f"Bearer {DEMO_TOKENS['staff']}"}
 
 
+async def requests_now(client: httpx.AsyncClient) -> list[dict[str, object]]:
+    listed: list[dict[str, object]] = (
+        await client.get("/requests?community_id=1", headers=STAFF)
+    ).json()
+    return listed
+
+
+async def nothing_written_and_served_again(
+    client: httpx.AsyncClient, before: list[dict[str, object]]
+) -> None:
+    """The calls refused while the database could not serve wrote nothing (the compound's
+    requests are as ``before``), and a booking goes through now."""
+    assert await requests_now(client) == before
+    made = await client.post("/requests", json=groceries(), headers=STAFF)
+    assert made.status_code == 201, made.text
+
+
 def assert_unavailable(response: httpx.Response) -> None:
     assert response.status_code == 503, response.text
     assert response.headers["retry-after"] == "2"
@@ -85,7 +102,7 @@ async def test_a_locked_sqlite_file_is_a_503_and_nothing_is_written(
         fresh_database(tmp_path, template) as url,
         app_at(f"{url}?busy_timeout=100") as client,
     ):
-        before = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+        before = await requests_now(client)
         # Another process holds the write lock past the busy timeout (a backup, a
         # migration run by hand).
         other = sqlite3.connect(urlsplit(url).path)
@@ -95,10 +112,7 @@ async def test_a_locked_sqlite_file_is_a_503_and_nothing_is_written(
         finally:
             other.rollback()
             other.close()
-        after = (await client.get("/requests?community_id=1", headers=STAFF)).json()
-        assert after == before  # nothing half-written
-        made = await client.post("/requests", json=groceries(), headers=STAFF)
-        assert made.status_code == 201, made.text  # served again once released
+        await nothing_written_and_served_again(client, before)
 
 
 class Proxy:
@@ -174,7 +188,7 @@ async def test_a_postgresql_outage_is_a_503_and_the_server_recovers(
         behind_proxy(url) as (proxy, served),
         app_at(served) as client,
     ):
-        before = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+        before = await requests_now(client)
         assert (await client.get("/ready")).status_code == 200
 
         await proxy.cut()  # the database goes away: pooled connections drop, new refused
@@ -185,10 +199,7 @@ async def test_a_postgresql_outage_is_a_503_and_the_server_recovers(
 
         await proxy.start()  # back on the same port
         assert (await client.get("/ready")).status_code == 200
-        after = (await client.get("/requests?community_id=1", headers=STAFF)).json()
-        assert after == before  # the booking made during the outage wrote nothing
-        made = await client.post("/requests", json=groceries(), headers=STAFF)
-        assert made.status_code == 201, made.text
+        await nothing_written_and_served_again(client, before)
 
 
 @pytest.mark.skipif(POSTGRES_URL is None, reason="needs REDBUTLER_TEST_POSTGRES_URL")
@@ -204,7 +215,7 @@ async def test_a_lock_held_elsewhere_is_a_503_in_bounded_time_not_a_hang(
         fresh_database(tmp_path, template) as url,
         app_at(with_params(url, lock_timeout="300ms")) as client,
     ):
-        before = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+        before = await requests_now(client)
         holder = await asyncpg.connect(url)
         try:
             locked = holder.transaction()
@@ -220,10 +231,7 @@ async def test_a_lock_held_elsewhere_is_a_503_in_bounded_time_not_a_hang(
             await locked.rollback()
         finally:
             await holder.close()
-        after = (await client.get("/requests?community_id=1", headers=STAFF)).json()
-        assert after == before
-        made = await client.post("/requests", json=groceries(), headers=STAFF)
-        assert made.status_code == 201, made.text
+        await nothing_written_and_served_again(client, before)
 
 
 @pytest.mark.skipif(POSTGRES_URL is None, reason="needs REDBUTLER_TEST_POSTGRES_URL")
@@ -267,7 +275,7 @@ async def test_a_database_that_does_not_answer_is_a_503_in_bounded_time(
         behind_proxy(url, command_timeout="1", connect_timeout="1") as (proxy, served),
         app_at(served) as client,
     ):
-        before = (await client.get("/requests?community_id=1", headers=STAFF)).json()
+        before = await requests_now(client)
         proxy.stalled = True
         loop = asyncio.get_running_loop()
         for call in (
@@ -280,7 +288,4 @@ async def test_a_database_that_does_not_answer_is_a_503_in_bounded_time(
             assert loop.time() - started < 15
         proxy.stalled = False
         assert (await client.get("/ready")).status_code == 200
-        after = (await client.get("/requests?community_id=1", headers=STAFF)).json()
-        assert after == before  # nothing half-written
-        made = await client.post("/requests", json=groceries(), headers=STAFF)
-        assert made.status_code == 201, made.text
+        await nothing_written_and_served_again(client, before)
