@@ -66,12 +66,14 @@ async def first_compound_objects(api: Api) -> dict[str, Any]:
     await api.post(f"/offers/{offer['id']}/complete", "volunteer_chen", {}, expect=200)
     (entry,) = await api.get("/volunteers/1/hours", "volunteer_chen")
     notes = await api.get("/notifications", "volunteer_chen")
+    residents = await api.get("/communities/1/residents", "staff")
+    grandma = next(r["account_id"] for r in residents if r["name"] == SECRET)
     return {
         "community_id": 1,
         "request_id": req["id"],
         "offer_id": offer["id"],
         "volunteer_id": 1,
-        "account_id": 1,
+        "account_id": grandma,  # her account: read, corrected, given tokens
         "time_off_id": time_off["id"],
         "extra_id": extra["id"],
         "alliance_id": alliance["id"],

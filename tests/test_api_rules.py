@@ -8,7 +8,7 @@ import pytest
 
 from api.errors import out_of_range
 from core.services.bookings import BookingService
-from core.storage.models import RequestHistory, ServiceRequest
+from core.storage.models import Account, RequestHistory, ServiceRequest
 from tests.support import Api, groceries
 from tests.test_access_matrix import second_compound
 
@@ -213,6 +213,63 @@ async def test_members_and_volunteer_profile(api: Api) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("138-0013-8000", "+8613800138000"),  # a mobile, as typed in China
+        ("+86 138 0013 8000", "+8613800138000"),
+        ("(0564) 332 1001", "+865643321001"),  # a Lu'an landline with its area code
+        ("+44 20 7946 0958", "+442079460958"),  # another country's, with its code
+    ],
+)
+async def test_a_phone_number_is_stored_in_e164(api: Api, typed: str, stored: str) -> None:
+    added = await api.post(
+        "/communities/1/members",
+        "staff",
+        {"role": "volunteer", "name": "Xu Lei", "phone": typed, "issue_token": True},
+    )
+    assert added["account"]["phone"] == stored
+    api.tokens["xu"] = added["token"]["token"]
+    assert (await api.get("/me", "xu"))["phone"] == stored
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [
+        ("123", "not a number in use in China"),  # the old pattern took it
+        ("12345678901", "not a number in use in China"),  # eleven digits, no such prefix
+        ("1380013800", "not a number in use in China"),  # a mobile a digit short
+        ("+999 1234 5678", "not a phone number"),  # no country has +999
+        ("+1 555 0100 999", "not a number in use in +1"),
+    ],
+)
+async def test_a_phone_number_no_one_can_call_is_refused(api: Api, typed: str, why: str) -> None:
+    before = await Account.all().count()
+    problem = await api.post(
+        "/communities/1/members",
+        "staff",
+        {"role": "resident", "name": "Q", "phone": typed, "resident": {"building": "18"}},
+        expect=422,
+    )
+    assert problem["errors"][0]["field"] == "phone" and why in problem["errors"][0]["message"]
+    assert await Account.all().count() == before  # nothing written
+
+
+async def test_an_existing_account_keeps_its_name_and_phone(api: Api) -> None:
+    """A role added to an account by ``account_id`` does not take a name or phone: refused
+    rather than silently dropped."""
+    me = await api.get("/me", "volunteer_chen")
+    for field, value in (("phone", "138 0013 8000"), ("name", "Someone else")):
+        problem = await api.post(
+            "/communities/1/members",
+            "staff",
+            {"role": "resident", "account_id": me["id"], field: value, "resident": {}},
+            expect=422,
+        )
+        assert problem["errors"][0]["field"] == field
+    assert await api.get("/me", "volunteer_chen") == me
+
+
 async def test_door_and_phone_only_in_one_offer_after_accept_and_every_reveal_logged(
     api: Api,
 ) -> None:
@@ -226,7 +283,8 @@ async def test_door_and_phone_only_in_one_offer_after_accept_and_every_reveal_lo
     listed = await api.get("/offers", "volunteer_chen")
     assert listed[0]["job"]["room"] is None and listed[0]["job"]["resident_phone"] is None
     shown = await api.get(f"/offers/{offer['id']}", "volunteer_chen")
-    assert shown["job"]["unit"] == "2" and shown["job"]["resident_phone"]
+    assert shown["job"]["unit"] == "2"
+    assert shown["job"]["resident_phone"] == "+865640000017"  # Grandma Li's landline, E.164
     log = await api.get("/communities/1/reveals", "staff")
     assert [(r["via"], r["offer_id"]) for r in log] == [
         ("offer", offer["id"]),

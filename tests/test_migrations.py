@@ -18,7 +18,8 @@ from core.services import Services
 from core.storage.config import orm_config
 from core.storage.database import migrate, open_database
 from core.storage.migration_lock import connect_args
-from core.storage.models import Community, Offer, ServiceRequest, Volunteer
+from core.storage.models import Account, Community, Offer, ServiceRequest, Volunteer
+from plugins.afterschool.models import Child
 from tests.support import empty_database
 
 NOW = "2026-11-21 01:00:00+00:00"
@@ -74,6 +75,46 @@ async def test_upgrade_from_the_previous_release_keeps_data(tmp_path: Path) -> N
             conn = connections.get("default")
             if conn.capabilities.dialect == "sqlite":
                 assert not await conn.execute_query_dict("PRAGMA foreign_key_check")
+
+
+async def test_upgrade_writes_stored_phones_in_e164(tmp_path: Path) -> None:
+    """Phones stored as typed, before numbers were checked, are rewritten in E.164 (members'
+    and children's collectors'); one that is no number is kept as it was, not lost."""
+    apps = build_plugin_host().storage_apps
+    async with empty_database(tmp_path) as url:
+        async with TortoiseContext():
+            await migrate_api(config=orm_config(url, apps), target="afterschool.0001_initial")
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=orm_config(url, apps))
+            conn = connections.get("default")
+            stamp = f"'{NOW}'"
+            collectors = (
+                '[{"name":"Zhang Wei","relation":"father","phone":"139-0000-0002"},'
+                '{"name":"Li Xiuying","relation":"grandmother"},'
+                '{"name":"Uncle Sun","relation":"neighbour","phone":"0564 000"}]'
+            )
+            for sql in (
+                f"INSERT INTO community (id, slug, name, timezone, created_at) VALUES "
+                f"(1, 'old', 'Old compound', 'Asia/Shanghai', {stamp})",
+                "INSERT INTO account (id, name, phone, is_admin, created_at) VALUES "
+                f"(1, 'Wang Fang', '+86 138 0000 0001', FALSE, {stamp}), "
+                f"(2, 'Grandma Li', '0564-000-0017', FALSE, {stamp}), "
+                f"(3, 'Typo', '123', FALSE, {stamp}), (4, 'No phone', NULL, FALSE, {stamp})",
+                "INSERT INTO afterschool_child (id, community_id, guardian_id, name, grade, "
+                f"school, notes, collectors, created_at) VALUES "
+                f"(1, 1, 2, 'Xiaoming', '', '', '', '{collectors}', {stamp})",
+            ):
+                await conn.execute_script(sql)
+        await migrate(url, apps)
+        async with open_database(url, apps=apps, run_migrations=False):
+            phones = await Account.all().order_by("id").values_list("phone", flat=True)
+            assert phones == ["+8613800000001", "+865640000017", "123", None]
+            child = await Child.get(id=1)
+            assert child.collectors == [
+                {"name": "Zhang Wei", "relation": "father", "phone": "+8613900000002"},
+                {"name": "Li Xiuying", "relation": "grandmother"},
+                {"name": "Uncle Sun", "relation": "neighbour", "phone": "0564 000"},
+            ]
 
 
 async def test_two_processes_migrating_at_once_both_succeed(tmp_path: Path) -> None:

@@ -17,7 +17,18 @@ from core.domain.time import WeeklyWindow
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
 Short = Annotated[str, Meta(max_length=16)]
 Slug = Annotated[str, Meta(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
-Phone = Annotated[str, Meta(min_length=3, max_length=32, pattern=r"^\+?[0-9][0-9 -]*$")]
+# Checked against the numbering plans and stored in E.164 (``core.domain.phone``).
+Phone = Annotated[
+    str,
+    Meta(
+        min_length=3,
+        max_length=32,
+        pattern=r"^\+?[0-9 ().-]+$",
+        description="A phone number, stored and returned in E.164 (+8613800138000). Without "
+        "+country code it is read as a Chinese number: a mobile (138 0013 8000) or a "
+        "landline with its area code (0564 332 1001). A number no country allocates is a 422.",
+    ),
+]
 Key = Annotated[str, Meta(min_length=1, max_length=64)]
 Note = Annotated[str, Meta(max_length=300)]
 CapHours = Annotated[float, Meta(ge=0, le=80)]
@@ -133,6 +144,14 @@ class NewRequest(Input, frozen=True):
     # Urgent requests are broadcast to several candidates at once (first to accept wins)
     # and rank first in queues.
     urgent: bool = False
+
+
+class UpdateAccount(Input, frozen=True):
+    """Correct a person's name or phone: fields sent are replaced, ``phone: null`` removes
+    the number."""
+
+    name: Name | UnsetType = UNSET
+    phone: Phone | UnsetType | None = UNSET
 
 
 class IssueToken(Input, frozen=True):

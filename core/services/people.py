@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from msgspec import UNSET
 
+from core.domain import phone
 from core.domain.access import Principal
 from core.domain.commands import (
     AddExtraTime,
@@ -78,6 +79,14 @@ class PeopleService:
             raise InvalidInput.field("volunteer", f"only for role volunteer, not {cmd.role}")
         if cmd.account_id is None and cmd.name is None:
             raise InvalidInput.field("name", "a new member needs a name (or give account_id)")
+        if cmd.account_id is not None:
+            # An existing account keeps its own name and phone: not silently ignored.
+            for field in ("name", "phone"):
+                if getattr(cmd, field) is not None:
+                    raise InvalidInput.field(
+                        field, "only for a new account; an existing account keeps its own"
+                    )
+        number = phone.checked(cmd.phone, "phone") if cmd.phone is not None else None
         if cmd.volunteer:
             self._check_skills(cmd.volunteer.skills, "volunteer.skills")
             self._check_levels(
@@ -93,7 +102,7 @@ class PeopleService:
             if cmd.account_id is not None:
                 account = await accounts.get_account(cmd.account_id)
             else:
-                account = await accounts.create_account(cmd.name or "", cmd.phone)
+                account = await accounts.create_account(cmd.name or "", number)
             membership = await accounts.add_membership(account.id, community.id, cmd.role)
             resident = volunteer = None
             if resident_fields is not None:
@@ -128,7 +137,7 @@ class PeopleService:
                 await accounts.add_token(account.id, hash_token(token), "issued on joining")
 
         return MemberAdded(
-            account=await accounts.account_record(account),
+            account=await accounts.account_record(account, full_phone=True),  # as just typed
             resident=people.resident_record(await people.get_resident(resident.id))
             if resident
             else None,

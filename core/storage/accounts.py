@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 
 from core.domain.access import Principal
 from core.domain.enums import Role
 from core.domain.errors import Conflict, NotFound
+from core.domain.phone import masked
 from core.domain.records import AccountRecord, MembershipRecord
 from core.storage.models import Account, ApiToken, Membership
 from core.storage.raw import Raw
@@ -96,7 +98,19 @@ async def add_membership(account_id: int, community_id: int, role: Role) -> Memb
         ) from None
 
 
-async def account_record(account: Account) -> AccountRecord:
+async def lock_account(account_id: int) -> None:
+    """Take the account's row first in an edit (a write that changes nothing)."""
+    await Account.filter(id=account_id).update(name=F("name"))
+
+
+async def update_account(account_id: int, **values: object) -> None:
+    if values:
+        await Account.filter(id=account_id).update(**values)
+
+
+async def account_record(account: Account, *, full_phone: bool) -> AccountRecord:
+    """``full_phone``: the number as stored, for the account itself (or the call that set
+    it); else masked (``core.domain.phone.masked``)."""
     memberships = (
         await Membership.filter(account_id=account.id)
         .order_by("id")
@@ -105,7 +119,7 @@ async def account_record(account: Account) -> AccountRecord:
     return AccountRecord(
         id=account.id,
         name=account.name,
-        phone=account.phone,
+        phone=account.phone if full_phone or account.phone is None else masked(account.phone),
         is_admin=account.is_admin,
         memberships=[MembershipRecord(community_id=c, role=Role(r)) for c, r in memberships],
     )

@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from core.domain.commands import Phone
+
 Name = Annotated[str, Meta(min_length=1, max_length=80)]
 Text = Annotated[str, Meta(max_length=500)]
-Phone = Annotated[str, Meta(min_length=3, max_length=32, pattern=r"^\+?[0-9][0-9 -]*$")]
 SkillKey = Annotated[str, Meta(min_length=1, max_length=64)]
 
 

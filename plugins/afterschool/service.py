@@ -11,6 +11,7 @@ import msgspec
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
+from core.domain import phone
 from core.domain.access import Principal
 from core.domain.enums import OfferStatus, Role
 from core.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -308,6 +309,12 @@ class AfterschoolService:
         if not who.has(Role.RESIDENT, cmd.community_id):
             raise Forbidden("children are registered by their guardian, a resident here")
         await self._settings(cmd.community_id)
+        collectors = [
+            msgspec.structs.replace(c, phone=phone.checked(c.phone, f"collectors[{i}].phone"))
+            if c.phone is not None
+            else c
+            for i, c in enumerate(cmd.collectors)
+        ]
         async with transaction():
             child = await Child.create(
                 community_id=cmd.community_id,
@@ -317,7 +324,7 @@ class AfterschoolService:
                 grade=cmd.grade,
                 school=cmd.school,
                 notes=cmd.notes,
-                collectors=msgspec.to_builtins(cmd.collectors),
+                collectors=msgspec.to_builtins(collectors),
             )
         return self._child_record(child)
 

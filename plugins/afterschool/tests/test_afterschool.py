@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from plugins.afterschool import rules
-from plugins.afterschool.models import Enrolment
+from plugins.afterschool.models import Child, Enrolment
 from plugins.afterschool.schemas import CalendarIn, Collector, Holiday
 from plugins.afterschool.service import AfterschoolService
 from tests.support import Api
@@ -294,6 +294,28 @@ async def test_rules_and_access(api: Api) -> None:
     schema = (await api.client.get("/schema/openapi.json")).json()
     assert "/afterschool/classes/{class_id}/enrolments" in schema["paths"]
     assert k["seat_limit"] == 3
+
+
+async def test_a_collectors_phone_is_checked_and_stored_in_e164(api: Api) -> None:
+    """Whoever collects a child must be reachable: a number no one can call is a 422
+    naming the collector, and nothing is written; a good one is kept in E.164."""
+    body: dict[str, Any] = {
+        "community_id": 1,
+        "name": "Xiaoming",
+        "collectors": [
+            {"name": "Zhang Wei", "relation": "father", "phone": "139-0000-0002"},
+            {"name": "Li Xiuying", "relation": "grandmother", "phone": "0564 332"},
+        ],
+    }
+    before = await Child.all().count()
+    problem = await api.post("/afterschool/children", "resident", body, expect=422)
+    assert problem["errors"][0]["field"] == "collectors[1].phone"
+    assert await Child.all().count() == before
+    body["collectors"][1]["phone"] = "0564 332 1001"
+    added = await api.post("/afterschool/children", "resident", body)
+    assert [c["phone"] for c in added["collectors"]] == ["+8613900000002", "+865643321001"]
+    (shown,) = [c for c in await api.get("/afterschool/children", "resident") if c == added]
+    assert shown["collectors"] == added["collectors"]
 
 
 async def test_more_children_ask_for_more_tutors_in_future_sessions(api: Api) -> None:
