@@ -21,6 +21,7 @@ from core.domain.commands import (
 )
 from core.domain.enums import Role
 from core.domain.time import WeeklyWindow
+from core.storage.database import transaction
 from core.storage.migration_lock import migration_lock
 from core.storage.models import Community
 
@@ -49,6 +50,15 @@ def _every_day(start: time, end: time) -> list[WeeklyWindow]:
     return [WeeklyWindow(weekday=d, start=start, end=end) for d in range(7)]
 
 
+async def demo_volunteer(services: Services, who: str) -> int:
+    """The volunteer id of a demo volunteer (``volunteer_chen``, ...), for the lines' demo
+    data: read, not assumed, as ids depend on what the database handed out before."""
+    found = await services.accounts.authenticate(DEMO_TOKENS[who])
+    if found is None or not found.volunteer_ids:
+        raise RuntimeError(f"the demo has no volunteer {who!r} yet")
+    return found.volunteer_ids[0]
+
+
 async def load_demo_once(services: Services, url: str) -> DemoInfo:
     """:func:`load_demo` into the database at ``url``, one process at a time (the lock
     migrations take): two servers started with ``--demo`` on one new database both found
@@ -58,9 +68,16 @@ async def load_demo_once(services: Services, url: str) -> DemoInfo:
 
 
 async def load_demo(services: Services) -> DemoInfo:
+    """The demo compound, loaded in one transaction: a load that fails or is killed
+    half-way leaves no partial demo, which every later start would take for a whole one."""
     existing = await Community.get_or_none(slug=SLUG)
     if existing is not None:
         return DemoInfo(community_id=existing.id, tokens=DEMO_TOKENS, created=False)
+    async with transaction():
+        return await _load(services)
+
+
+async def _load(services: Services) -> DemoInfo:
     admin = await services.accounts.bootstrap_admin("District admin", token=DEMO_TOKENS["admin"])
     root = Principal(account_id=admin.account_id, name="District admin", is_admin=True)
     community = await services.communities.create(

@@ -8,11 +8,13 @@ import asyncio
 import sys
 from pathlib import Path
 
+import pytest
 from tortoise import connections
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as migrate_api
 
 from core.demo import load_demo_once
+from core.plugins import hookimpl
 from core.plugins.manager import build_plugin_host
 from core.services import Services
 from core.storage.config import orm_config
@@ -169,3 +171,25 @@ async def test_the_demo_loaded_twice_at_once_is_loaded_once(tmp_path: Path) -> N
         loads = await asyncio.gather(load_demo_once(services, url), load_demo_once(services, url))
         assert sorted(info.created for info in loads) == [False, True]
         assert await Community.all().count() == 1
+
+
+async def test_a_demo_load_that_fails_half_way_leaves_nothing(tmp_path: Path) -> None:
+    """A demo load that stops half-way (a line's demo fails, the process is killed) left
+    the compound and its people behind, which every later start took for a whole demo."""
+
+    class BrokenDemo:
+        @hookimpl
+        def demo(self, services: object, community_id: int, staff: object) -> None:
+            raise RuntimeError("this line's demo failed")
+
+    broken = Services(build_plugin_host(load_entry_points=False, extra=[("broken", BrokenDemo())]))
+    async with (
+        empty_database(tmp_path) as url,
+        open_database(url, apps=broken.host.storage_apps),
+    ):
+        with pytest.raises(RuntimeError, match="this line's demo failed"):
+            await load_demo_once(broken, url)
+        assert await Community.all().count() == 0
+        assert await Account.all().count() == 0
+        loaded = await load_demo_once(Services(build_plugin_host()), url)
+        assert loaded.created and await Community.all().count() == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from core.demo import DEMO_TOKENS
+from core.demo import DEMO_TOKENS, demo_volunteer
 from core.domain.access import Principal
 from core.domain.commands import ConfigureLine, SetCredentials, UpdateVolunteer
 from plugins.afterschool.schemas import (
@@ -20,8 +20,6 @@ from plugins.afterschool.service import AfterschoolService
 
 if TYPE_CHECKING:
     from core.services import Services
-
-CHEN_VOLUNTEER_ID = 1  # the demo's first volunteer
 
 
 async def load(services: Services, community_id: int, staff: Principal) -> None:
@@ -63,15 +61,16 @@ async def load(services: Services, community_id: int, staff: Principal) -> None:
         ),
     )
     # Chen Jing tutors maths too, and staff have vetted her for work with children.
+    chen = await demo_volunteer(services, "volunteer_chen")
     await services.people.update_volunteer(
         staff,
-        CHEN_VOLUNTEER_ID,
+        chen,
         UpdateVolunteer(
             skills=["shopping", "delivery", "medicine-pickup", "homework-help", "maths"]
         ),
     )
     await services.people.set_credentials(
-        staff, CHEN_VOLUNTEER_ID, SetCredentials(credentials=["child-safeguarding"])
+        staff, chen, SetCredentials(credentials=["child-safeguarding"])
     )
     guardian = await services.accounts.authenticate(DEMO_TOKENS["resident"])
     assert guardian is not None

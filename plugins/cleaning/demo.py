@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core.demo import demo_volunteer
 from core.domain.access import Principal
 from core.domain.commands import ConfigureLine, UpdateVolunteer
 from plugins.cleaning.schemas import EquipmentIn
@@ -11,8 +12,6 @@ from plugins.cleaning.service import CleaningService
 
 if TYPE_CHECKING:
     from core.services import Services
-
-LIU_VOLUNTEER_ID = 2  # Liu Yang
 
 
 async def load(services: Services, community_id: int, staff: Principal) -> None:
@@ -27,7 +26,7 @@ async def load(services: Services, community_id: int, staff: Principal) -> None:
         await line.add_equipment(staff, community_id, EquipmentIn(kind=kind, label=label))
     await services.people.update_volunteer(
         staff,
-        LIU_VOLUNTEER_ID,
+        await demo_volunteer(services, "volunteer_liu"),
         UpdateVolunteer(
             skills=[
                 "shopping",

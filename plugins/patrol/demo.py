@@ -6,6 +6,7 @@ from datetime import time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from core.demo import demo_volunteer
 from core.domain.access import Principal
 from core.domain.commands import ConfigureLine, UpdateVolunteer
 from core.storage import communities
@@ -14,8 +15,6 @@ from plugins.patrol.service import PatrolService
 
 if TYPE_CHECKING:
     from core.services import Services
-
-LIU, ZHAO = 2, 3  # demo volunteer ids
 
 
 async def load(services: Services, community_id: int, staff: Principal) -> None:
@@ -84,6 +83,6 @@ async def load(services: Services, community_id: int, staff: Principal) -> None:
     )
     await services.people.update_volunteer(
         staff,
-        ZHAO,
+        await demo_volunteer(services, "volunteer_zhao"),
         UpdateVolunteer(skills=["carrying", "delivery", "shopping", "school-post", "patrol"]),
     )
