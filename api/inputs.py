@@ -11,11 +11,14 @@ sequence is not walked at all.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, NoReturn
 
 import msgspec
 from litestar import Request
 from litestar.exceptions import ValidationException
+from litestar.handlers import BaseRouteHandler
+from litestar.typing import FieldDefinition
 
 from api.errors import LARGEST_ID
 from core.domain.errors import InvalidInput, NotFound
@@ -30,8 +33,14 @@ async def check_inputs(request: Request[Any, Any, Any]) -> None:
     for name, value in request.path_params.items():
         if isinstance(value, int) and abs(value) > LARGEST_ID:
             raise NotFound(f"{name.removesuffix('_id')} {value} not found")
-    for name, value in request.query_params.items():
-        if isinstance(value, str) and value.lstrip("-").isdigit() and abs(int(value)) > LARGEST_ID:
+    integers = _integer_parameters(request.route_handler)
+    for name, value in request.query_params.multi_items():
+        if (
+            name in integers
+            and isinstance(value, str)
+            and value.lstrip("-").isdigit()
+            and abs(int(value)) > LARGEST_ID
+        ):
             raise InvalidInput.field(name, f"at most {LARGEST_ID}")
     if b"%00" in request.scope.get("query_string", b""):  # NUL can only come percent-encoded
         for name, value in request.query_params.multi_items():
@@ -47,6 +56,21 @@ async def check_inputs(request: Request[Any, Any, Any]) -> None:
             where = _nul_in(data, "")
             if where is not None:
                 _refuse(where or "body")
+
+
+@cache
+def _integer_parameters(handler: BaseRouteHandler) -> frozenset[str]:
+    """The handler's parameters that take integers (``int``, ``int | None``, ``list[int]``):
+    only these are ids or counts; a text parameter may be all digits (a phone number)."""
+    return frozenset(
+        name
+        for name, field in handler.parsed_fn_signature.parameters.items()
+        if _takes_int(field)
+    )
+
+
+def _takes_int(field: FieldDefinition) -> bool:
+    return field.is_subclass_of(int) or any(_takes_int(t) for t in field.inner_types)
 
 
 def _nul_in(value: Any, path: str) -> str | None:

@@ -106,3 +106,17 @@ async def test_two_simultaneous_corrections_from_one_version_one_wins(api: Api) 
     winner = next(a for a in answers if a.status_code == 200).json()["phone"]
     shown = (await api.get(f"/accounts/{li}", "staff"))["phone"]
     assert shown == f"+86 139****{winner[-4:]}"
+
+
+async def test_staff_find_who_is_calling_by_their_number(api: Api) -> None:
+    """The duty phone rings: staff type the caller's number as it shows (any spacing, with
+    or without +86, or the + lost to URL encoding) and get the resident, to book for them."""
+    for typed in ("0564-000-0017", "+86 564 000 0017", "865640000017"):
+        found = await api.get(f"/communities/1/residents?phone={typed}", "staff")
+        assert [r["name"] for r in found] == ["Grandma Li"], typed
+    assert await api.get("/communities/1/residents?phone=139 1111 2222", "staff") == []
+    bad = await api.get("/communities/1/residents?phone=0564 000", "staff", expect=422)
+    assert bad["errors"][0]["field"] == "phone"
+    await api.get("/communities/1/residents?phone=0564-000-0017", "volunteer_chen", expect=403)
+    everyone = await api.get("/communities/1/residents", "staff")
+    assert len(everyone) > 1  # without a number, the page of all

@@ -11,7 +11,7 @@ from litestar.params import FromQuery
 from litestar.testing import AsyncTestClient
 
 from api.app import MAX_BODY_BYTES
-from api.errors import EXCEPTION_HANDLERS
+from api.errors import EXCEPTION_HANDLERS, LARGEST_ID
 from api.inputs import NUL_MESSAGE, check_inputs
 from tests.support import Api, groceries, local
 
@@ -59,6 +59,31 @@ async def test_nul_in_a_query_parameter_is_a_400_naming_it() -> None:
         refused = await client.get("/echo?q=te%00a")
         assert refused.status_code == 400
         assert refused.json()["errors"] == [{"field": "q", "message": NUL_MESSAGE}]
+
+
+async def test_an_integer_query_parameter_past_the_largest_id_is_a_422_naming_it() -> None:
+    """An id or count the database cannot hold is refused by name; a text parameter that is
+    all digits (a phone number typed without +) is text, passed on."""
+
+    @get("/echo", sync_to_thread=False)
+    def echo(
+        n: FromQuery[int | None] = None,
+        ids: FromQuery[list[int] | None] = None,
+        q: FromQuery[str] = "",
+    ) -> dict[str, Any]:
+        return {"n": n, "ids": ids, "q": q}
+
+    app = Litestar([echo], before_request=check_inputs, exception_handlers=EXCEPTION_HANDLERS)
+    big = str(LARGEST_ID + 1)
+    async with AsyncTestClient(app) as client:
+        for query, field in ((f"n={big}", "n"), (f"ids=1&ids={big}", "ids")):
+            refused = await client.get(f"/echo?{query}")
+            assert refused.status_code == 422, query
+            assert refused.json()["errors"] == [
+                {"field": field, "message": f"at most {LARGEST_ID}"}
+            ]
+        assert (await client.get(f"/echo?n={LARGEST_ID}")).json()["n"] == LARGEST_ID
+        assert (await client.get("/echo?q=865640000017")).json()["q"] == "865640000017"
 
 
 async def test_an_hours_status_that_names_none_is_a_400(api: Api) -> None:

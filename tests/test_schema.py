@@ -66,6 +66,8 @@ async def test_indexes_survive_the_table_rebuild_of_migration_0002(api: Api) -> 
     # A volunteer's offers, all or by status, in the same order (0008).
     for first in (("volunteer_id",), ("volunteer_id", "status")):
         assert ("offer", (*first, "priority", "starts_at", "id")) in found
+    # Who is calling the duty phone (0010).
+    assert ("account", ("phone",)) in found
     conn = connections.get("default")
     if conn.capabilities.dialect == "sqlite":
         assert not await conn.execute_query_dict("PRAGMA foreign_key_check")

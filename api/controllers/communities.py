@@ -15,6 +15,7 @@ from core.domain.commands import (
     ConfigureLine,
     CreateCommunity,
     HoursCorrection,
+    Phone,
 )
 from core.domain.enums import HoursStatus
 from core.domain.policy import CommunitySettings
@@ -250,7 +251,11 @@ class CommunityController(Controller):
     ) -> MemberAdded:
         return await services.people.add_member(who, community_id, data)
 
-    @get("/{community_id:int}/residents", summary="Residents (staff)")
+    @get(
+        "/{community_id:int}/residents",
+        summary="Residents (staff); ?phone=: those on that number, typed any way (who is "
+        "calling the duty phone)",
+    )
     async def residents(
         self,
         services: NamedDependency[Services],
@@ -258,8 +263,9 @@ class CommunityController(Controller):
         community_id: FromPath[int],
         limit: Limit500 = 100,
         offset: Offset = 0,
+        phone: FromQuery[Phone | None] = None,
     ) -> list[ResidentRecord]:
-        return await services.people.residents(who, community_id, limit, offset)
+        return await services.people.residents(who, community_id, limit, offset, phone_number=phone)
 
     @get(
         "/{community_id:int}/volunteers", summary="Volunteers with skills and availability (staff)"

@@ -150,10 +150,19 @@ class PeopleService:
         )
 
     async def residents(
-        self, who: Principal, community_id: int, limit: int = 100, offset: int = 0
+        self,
+        who: Principal,
+        community_id: int,
+        limit: int = 100,
+        offset: int = 0,
+        *,
+        phone_number: str | None = None,
     ) -> list[ResidentRecord]:
+        """A page of the compound's residents (staff); ``phone_number``: those on that
+        number, typed any way (who is calling the duty phone)."""
         who.require_staff((await communities.get_community(community_id)).id)
-        rows = await people.list_residents(community_id, _page(limit), max(offset, 0))
+        number = None if phone_number is None else phone.checked(phone_number, "phone")
+        rows = await people.list_residents(community_id, _page(limit), max(offset, 0), phone=number)
         return [people.resident_record(r) for r in rows]
 
     async def volunteers(

@@ -84,12 +84,13 @@ class Building(Model):
 class Account(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=100)
-    phone = fields.CharField(max_length=32, null=True)
+    phone = fields.CharField(max_length=32, null=True)  # E.164 (core.domain.phone)
     is_admin = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "account"
+        indexes = (("phone",),)  # who is calling the duty phone
 
 
 # A bearer token. Only its SHA-256 is stored; the secret is shown once at creation.

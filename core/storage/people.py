@@ -109,10 +109,15 @@ def resident_from_row(row: dict[str, Any]) -> Resident | None:
     return resident
 
 
-async def list_residents(community_id: int, limit: int, offset: int) -> list[Resident]:
+async def list_residents(
+    community_id: int, limit: int, offset: int, *, phone: str | None = None
+) -> list[Resident]:
+    """A page of a compound's residents; ``phone`` (E.164): those with that number."""
+    query = Resident.filter(membership__community_id=community_id)
+    if phone is not None:
+        query = query.filter(membership__account__phone=phone)
     return (
-        await Resident.filter(membership__community_id=community_id)
-        .order_by("id")
+        await query.order_by("id")
         .offset(offset)
         .limit(limit)
         .prefetch_related("membership__account", "building")
