@@ -63,9 +63,7 @@ def _integer_parameters(handler: BaseRouteHandler) -> frozenset[str]:
     """The handler's parameters that take integers (``int``, ``int | None``, ``list[int]``):
     only these are ids or counts; a text parameter may be all digits (a phone number)."""
     return frozenset(
-        name
-        for name, field in handler.parsed_fn_signature.parameters.items()
-        if _takes_int(field)
+        name for name, field in handler.parsed_fn_signature.parameters.items() if _takes_int(field)
     )
 
 
