@@ -120,3 +120,17 @@ async def test_staff_find_who_is_calling_by_their_number(api: Api) -> None:
     await api.get("/communities/1/residents?phone=0564-000-0017", "volunteer_chen", expect=403)
     everyone = await api.get("/communities/1/residents", "staff")
     assert len(everyone) > 1  # without a number, the page of all
+
+
+async def test_a_new_member_on_a_number_already_here_is_pointed_out(api: Api) -> None:
+    """Staff registering someone whose number is on file see who has it: a couple sharing
+    a landline, or the same person registered twice (then add roles with account_id)."""
+    li = await grandma_li(api)
+    body = {"role": "resident", "name": "Li Jianguo", "resident": {"building": "17"}}
+    spouse = await api.post("/communities/1/members", "staff", {**body, "phone": "0564 000 0017"})
+    assert spouse["same_phone"] == [li]
+    third = await api.post("/communities/1/members", "staff", {**body, "phone": "+865640000017"})
+    assert third["same_phone"] == [li, spouse["account"]["id"]]
+    fresh = await api.post("/communities/1/members", "staff", {**body, "phone": "139 0000 0077"})
+    assert fresh["same_phone"] == []
+    assert (await api.post("/communities/1/members", "staff", body))["same_phone"] == []

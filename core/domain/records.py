@@ -101,6 +101,9 @@ class MemberAdded(Record, frozen=True):
     resident: ResidentRecord | None = None
     volunteer: VolunteerRecord | None = None
     token: IssuedToken | None = None
+    # Other accounts of this compound on the same phone number: a household's shared
+    # landline, or the same person registered twice (then add roles with account_id).
+    same_phone: list[int] = []
 
 
 class SkillRecord(Record, frozen=True):

@@ -131,6 +131,11 @@ class PeopleService:
                 await people.update_volunteer(
                     volunteer.id, preferred_lines=sorted(set(vf.preferred_lines))
                 )
+            same_phone = (
+                await accounts.on_phone(community.id, number, besides=account.id)
+                if number is not None
+                else []
+            )
             token = None
             if cmd.issue_token:
                 token = new_token()
@@ -147,6 +152,7 @@ class PeopleService:
             token=IssuedToken(account_id=account.id, token=token, label="issued on joining")
             if token
             else None,
+            same_phone=same_phone,
         )
 
     async def residents(

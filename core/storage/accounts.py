@@ -98,6 +98,18 @@ async def add_membership(account_id: int, community_id: int, role: Role) -> Memb
         ) from None
 
 
+async def on_phone(community_id: int, phone: str, *, besides: int) -> list[int]:
+    """The ids of the compound's other accounts (not ``besides``) on ``phone`` (E.164)."""
+    ids: list[Any] = (
+        await Account.filter(phone=phone, memberships__community_id=community_id)
+        .exclude(id=besides)
+        .distinct()
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    return [int(i) for i in ids]
+
+
 async def lock_account(account_id: int) -> None:
     """Take the account's row first in an edit (a write that changes nothing)."""
     await Account.filter(id=account_id).update(name=F("name"))
