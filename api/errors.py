@@ -72,6 +72,17 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
     return problem(request, exc.status, exc.code, exc.detail, exc.problems)
 
 
+# What the decoder says of a malformed date or time, with the form it takes. A form's
+# date-time field (HTML's datetime-local) sends "2026-12-07T15:00", without seconds.
+FORMS = {
+    "Invalid RFC3339 encoded datetime": "not a date and time: write it like "
+    "2026-12-07T15:00:00 (seconds too), the compound's local time, or with an offset "
+    "like 2026-12-07T15:00:00+08:00",
+    "Invalid RFC3339 encoded date": "not a date: write it like 2026-12-07",
+    "Invalid RFC3339 encoded time": "not a time: write it like 15:00:00 (seconds too)",
+}
+
+
 def validation_error(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[Problem]:
@@ -79,7 +90,8 @@ def validation_error(
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             key = str(item.get("key") or item.get("source") or "body")
-            errors.append(FieldProblem(key, str(item.get("message", "invalid"))))
+            message = str(item.get("message", "invalid"))
+            errors.append(FieldProblem(key, FORMS.get(message, message)))
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc.detail)
     return problem(request, 400, "bad-request", detail, errors)
 

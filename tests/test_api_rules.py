@@ -358,3 +358,25 @@ async def test_a_bug_is_a_500_not_blamed_on_the_input(
     monkeypatch.setattr(BookingService, "create", broken)
     problem = await _problem(api, "staff", groceries(), 500)
     assert "out of range" not in problem["detail"]
+
+
+async def test_a_malformed_date_or_time_is_answered_with_the_form_it_takes(api: Api) -> None:
+    """A web form's date-time field sends 15:00 without seconds: the 400 says how to write
+    it, naming the field, rather than only 'Invalid RFC3339 encoded datetime'."""
+    body = groceries()
+    body["window"] = {"start": body["window"]["start"][:16]}  # "2026-...T15:00"
+    problem = await _problem(api, "staff", body, 400)
+    (error,) = problem["errors"]
+    assert error["field"] == "window.start" and "like 2026-12-07T15:00:00" in error["message"]
+    added = await api.post(
+        "/communities/1/members",
+        "staff",
+        {
+            "role": "volunteer",
+            "name": "Xu Lei",
+            "volunteer": {"availability": [{"weekday": 0, "start": "18", "end": "21:00:00"}]},
+        },
+        expect=400,
+    )
+    assert "like 15:00:00" in added["errors"][0]["message"]
+    assert await ServiceRequest.all().count() == 0
