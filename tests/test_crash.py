@@ -10,6 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -108,22 +110,37 @@ def _stored(client: Client) -> dict[int, dict]:
         offset += len(page)
 
 
-def test_sigkill_mid_load_loses_no_acknowledged_booking(tmp_path: Path) -> None:
+def _signalled_mid_load(data: Path, sig: signal.Signals) -> tuple[list[int], int, int]:
+    """Start the server, book from four clients and send ``sig`` 1.5 s in: the ids of the
+    bookings answered 201, how the server ended (within 30 s) and its port."""
     port = _free_port()
-    server = _start(port, tmp_path)
-    client = Client(f"http://127.0.0.1:{port}")
+    server = _start(port, data)
     stop = threading.Event()
-    acknowledged, threads = _booking_load(client, stop)
+    acknowledged, threads = _booking_load(Client(f"http://127.0.0.1:{port}"), stop)
     time.sleep(1.5)
-    server.send_signal(signal.SIGKILL)  # no shutdown, no flush: mid-transaction for some
-    server.wait()
+    server.send_signal(sig)
+    ended = server.wait(timeout=30)
     stop.set()
     for t in threads:
         t.join()
     assert len(acknowledged) > 10
+    return acknowledged, ended, port
 
-    server = _start(port, tmp_path)
+
+@contextmanager
+def _restarted(port: int, data: Path) -> Iterator[Client]:
+    server = _start(port, data)
     try:
+        yield Client(f"http://127.0.0.1:{port}")
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+def test_sigkill_mid_load_loses_no_acknowledged_booking(tmp_path: Path) -> None:
+    # No shutdown, no flush: mid-transaction for some.
+    acknowledged, _, port = _signalled_mid_load(tmp_path, signal.SIGKILL)
+    with _restarted(port, tmp_path) as client:
         seen = _stored(client)
         assert set(acknowledged) <= set(seen)  # every acknowledged booking survived
         for request_id in seen:
@@ -132,33 +149,15 @@ def test_sigkill_mid_load_loses_no_acknowledged_booking(tmp_path: Path) -> None:
             # Complete: created, then offered or (nobody free) unfilled, as one transaction.
             assert events[0] == "created" and len(events) >= 2, (request_id, events)
             assert full["status"] in {"pending", "unfilled"}
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
 
 
 def test_a_stop_mid_load_answers_every_booking_it_took(tmp_path: Path) -> None:
     """SIGTERM (a deploy, a restart) in the middle of a booking load: the server finishes
     what it took, answers it, and exits; every booking stored was answered 201, so a
     client that got no answer may retry knowing nothing was booked for it."""
-    port = _free_port()
-    server = _start(port, tmp_path)
-    client = Client(f"http://127.0.0.1:{port}")
-    stop = threading.Event()
-    acknowledged, threads = _booking_load(client, stop)
-    time.sleep(1.5)
-    server.send_signal(signal.SIGTERM)
+    acknowledged, ended, port = _signalled_mid_load(tmp_path, signal.SIGTERM)
     # Gone in bounded time. uvicorn re-raises the signal once it has shut down, so the
     # status is SIGTERM's; that it finished what it took is what the count below shows.
-    assert server.wait(timeout=30) in (0, -signal.SIGTERM)
-    stop.set()
-    for t in threads:
-        t.join()
-    assert len(acknowledged) > 10
-
-    server = _start(port, tmp_path)
-    try:
+    assert ended in (0, -signal.SIGTERM)
+    with _restarted(port, tmp_path) as client:
         assert set(_stored(client)) == set(acknowledged)
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
