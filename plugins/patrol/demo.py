@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import time
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from core.demo import demo_volunteer
 from core.domain.access import Principal
@@ -22,8 +21,7 @@ async def load(services: Services, community_id: int, staff: Principal) -> None:
         staff, community_id, "patrol", ConfigureLine(enabled=True)
     )
     line = PatrolService(services)
-    community = await communities.get_community(community_id)
-    today = services.clock().astimezone(ZoneInfo(community.timezone)).date()
+    today = services.clock().astimezone(await communities.zone(community_id)).date()
     school = await line.add_school(
         staff, community_id, SchoolIn(name="Mingyue Primary School", gates=["East gate"])
     )
