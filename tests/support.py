@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+import msgspec
 from litestar import Litestar
 
 from api.app import create_app
@@ -169,10 +170,15 @@ async def running_api(
     host: PluginHost | None = None,
     clock: Callable[[], datetime] | None = None,
     sweep_interval: float = 0,
+    rate_limit: int | None = None,
 ) -> AsyncIterator[Api]:
+    """The app on a fresh copy of ``template``, called in-process. ``rate_limit``: calls a
+    minute per account (0: none), when not the default's."""
     the_clock = clock if isinstance(clock, Clock) else Clock()
     async with fresh_database(tmp, template) as url:
         settings = Settings(database_url=url, sweep_interval=sweep_interval, load_demo=demo)
+        if rate_limit is not None:
+            settings = msgspec.structs.replace(settings, rate_limit=rate_limit)
         app = create_app(settings, host=host, clock=the_clock)
         async with serving_lifespan(app):
             # Litestar and httpx spell the ASGI callable differently; it is the same protocol.
