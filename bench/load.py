@@ -2,6 +2,11 @@
 ``--postgres URL`` to also run PostgreSQL with two workers). Prints a table and writes
 ``bench/results/load.json`` and ``.md``.
 
+Each scenario first runs ``--warmup`` seconds (3) that are not counted: the clients
+connect, each database connection prepares its statements, and the tables grow past the
+size they had when the server started, as a compound's have in use. On PostgreSQL the
+statistics are then brought up to date (``analyze``) and the scenario is measured.
+
 Each configuration starts, on loopback, a ceiling server (``bench/ceiling.py``: a bare JSON
 endpoint and a one-row insert on the same database) and the real server
 (``redbutler serve --demo``, rate limit off), with the same uvicorn settings, and drives
@@ -11,7 +16,7 @@ The demo compound has one volunteer who picks up medicine, so most of its bookin
 nobody free and go to the staff's queue. ``booking-offered`` makes the same bookings on a
 second database, the demo compound with ``STAFFED`` more such volunteers (free 08:00-20:00
 every day), where a booking is offered to someone before it returns; the row says how many
-were. On PostgreSQL each scenario starts on up-to-date statistics (``analyze``).
+were.
 """
 
 from __future__ import annotations
@@ -137,6 +142,7 @@ def configuration(
     workers: int,
     seconds: float,
     concurrency: int,
+    warmup: float,
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     cport, rport = _port(), _port()
@@ -152,6 +158,16 @@ def configuration(
         str(workers),
     ]
     database = not url.startswith("sqlite")
+
+    def measured(base: str, scenario: str, server: int, db: str) -> dict[str, Any]:
+        """The scenario run ``warmup`` seconds, not counted, then measured ``seconds``; on
+        PostgreSQL with the statistics brought up to date in between (``analyze``)."""
+        if warmup > 0:
+            load(base, scenario, warmup, concurrency, server, database)
+        if database:
+            analyze(db)
+        return {"config": name, **load(base, scenario, seconds, concurrency, server, database)}
+
     with serving(
         [*uvicorn, "--factory", "bench.ceiling:app", "--port", str(cport)],
         {"REDBUTLER_DATABASE_URL": ceiling_url},
@@ -159,57 +175,40 @@ def configuration(
     ) as server:
         base = f"http://127.0.0.1:{cport}"
         for scenario in ("bare", "insert", "trips"):
-            out.append(
-                {
-                    "config": name,
-                    **load(base, scenario, seconds, concurrency, server, database),
-                }
-            )
+            out.append(measured(base, scenario, server, ceiling_url))
     serve = [sys.executable, "-m", "core.cli", "serve", "--port", str(rport)]
     serve += ["--log-level", "warning", "--workers", str(workers)]
+    base = f"http://127.0.0.1:{rport}"
     with serving(
         [*serve, "--demo", "--database-url", url],
         {"REDBUTLER_RATE_LIMIT": "0"},
-        f"http://127.0.0.1:{rport}/health",
+        f"{base}/health",
     ) as server:
-        base = f"http://127.0.0.1:{rport}"
         for scenario in ("booking", "read-requests", "read-offers"):
-            if database:
-                analyze(url)
-            out.append(
-                {
-                    "config": name,
-                    **load(
-                        f"http://127.0.0.1:{rport}",
-                        scenario,
-                        seconds,
-                        concurrency,
-                        server,
-                        database,
-                    ),
-                }
-            )
+            out.append(measured(base, scenario, server, url))
     staffed("seed", staffed_url, str(STAFFED))
-    if database:
-        analyze(staffed_url)
     with serving(
         [*serve, "--database-url", staffed_url],
         {"REDBUTLER_RATE_LIMIT": "0"},
-        f"http://127.0.0.1:{rport}/health",
+        f"{base}/health",
     ) as server:
-        base = f"http://127.0.0.1:{rport}"
-        row = load(base, "booking-offered", seconds, concurrency, server, database)
+        row = measured(base, "booking-offered", server, staffed_url)
     filed, offered = json.loads(staffed("count", staffed_url))
-    out.append({"config": name, **row, "offered": f"{offered} of {filed}"})
+    out.append({**row, "offered": f"{offered} of {filed}"})
     return out
 
 
 def analyze(url: str) -> None:
     """Bring PostgreSQL's statistics up to date, as its autovacuum daemon does after so
-    many rows written (it is on by default; the CI machine's server runs without it). Run
-    before each scenario: the pages read what the bookings wrote, and with statistics
+    many rows written (it is on by default; the CI machine's server runs without it).
+
+    Run after each warm-up. The pages read what the bookings wrote, and with statistics
     of a nearly empty table the planner read a resident's 1,300 requests to sort them
-    rather than the first 20 in index order (pages 1,100/s analysed at 1,390/s)."""
+    rather than the first 20 in index order (pages 1,100/s analysed at 1,390/s). And a
+    booking's history row checks its foreign key to ``service_request`` with a plan each
+    connection keeps: made while the statistics said the table was nearly empty, it was a
+    scan of the whole table, about one a booking, and bookings slowed as it grew (from
+    810/s to 646/s over 16 s on a fresh demo, back to 850-875/s once analysed)."""
     asyncio.run(_pg(url, "ANALYZE"))
 
 
@@ -239,6 +238,12 @@ def transport(url: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=3,
+        help="seconds each scenario runs, not counted, before it is measured",
+    )
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument(
         "--postgres",
@@ -259,6 +264,7 @@ def main() -> None:
             1,
             args.seconds,
             args.concurrency,
+            args.warmup,
         )
     for admin in args.postgres:
         name = f"rb_load_{os.getpid()}"
@@ -274,6 +280,7 @@ def main() -> None:
                 2,
                 args.seconds,
                 args.concurrency,
+                args.warmup,
             )
         finally:
             for db in (name, staffed):
@@ -283,12 +290,14 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "concurrency": args.concurrency,
         "seconds_per_scenario": args.seconds,
+        "warmup_seconds": args.warmup,
         "rows": rows,
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "load.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [
-        f"# Load benchmark ({report['when']}, {report['machine']}, {args.concurrency} clients)",
+        f"# Load benchmark ({report['when']}, {report['machine']}, {args.concurrency} clients, "
+        f"{args.seconds:g} s a scenario after {args.warmup:g} s of warm-up)",
         "",
         "| configuration | scenario | requests/s | p50 ms | p99 ms | errors (dropped connections) "
         "| CPU ms a request: server (database) | CPU steal |",
