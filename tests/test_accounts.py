@@ -1,5 +1,5 @@
 """A person's name and phone can be corrected: by themselves, or by their compound's staff
-for a resident without a smartphone. Staff see a phone masked, except one they just typed;
+for a resident without a smartphone. Staff see a phone masked, in their edit's answer too;
 edits carry If-Match like every other edit."""
 
 from __future__ import annotations
@@ -28,16 +28,25 @@ async def test_staff_correct_a_residents_phone_and_the_volunteer_gets_the_new_on
         headers={**api.h("staff"), "If-Match": read.headers["etag"]},
     )
     assert changed.status_code == 200
-    assert changed.json()["phone"] == "+8613900000011"  # as just typed, in E.164
+    assert changed.json()["phone"] == "+86 139****0011"  # staff read it masked, as ever
     assert changed.headers["etag"] != read.headers["etag"]
+    # The answer's ETag is the one staff would read next: a follow-up edit carrying it is
+    # taken (a tag of the unmasked answer was refused as stale, with nothing changed).
+    followed = await api.client.get(f"/accounts/{li}", headers=api.h("staff"))
+    assert followed.json() == changed.json()
+    assert followed.headers["etag"] == changed.headers["etag"]
+    renamed = await api.client.patch(
+        f"/accounts/{li}",
+        json={"name": "Li Guifang"},
+        headers={**api.h("staff"), "If-Match": changed.headers["etag"]},
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert (renamed.json()["name"], renamed.json()["phone"]) == ("Li Guifang", "+86 139****0011")
     # The volunteer who accepts her next errand is given the new number.
     await api.post("/requests", "staff", groceries())
     (offer,) = await api.get("/offers", "volunteer_chen")
     accepted = await api.post(f"/offers/{offer['id']}/accept", "volunteer_chen", expect=200)
-    assert accepted["job"]["resident_phone"] == "+8613900000011"
-    # A name-only edit by staff shows the number masked again.
-    renamed = await api.patch(f"/accounts/{li}", "staff", {"name": "Li Guifang"})
-    assert (renamed["name"], renamed["phone"]) == ("Li Guifang", "+86 139****0011")
+    assert accepted["job"]["resident_phone"] == "+8613900000011"  # in E.164
 
 
 async def test_a_person_corrects_their_own_account(api: Api) -> None:

@@ -12,6 +12,8 @@ a landline with its area code ``0564 332 1001``); others must carry their countr
 
 from __future__ import annotations
 
+from typing import overload
+
 import phonenumbers
 
 from core.domain.errors import InvalidInput
@@ -43,8 +45,15 @@ def normalize(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def checked(raw: str, field: str) -> str:
-    """``raw`` from a request body in E.164, or a 422 naming ``field``."""
+@overload
+def checked(raw: str, field: str) -> str: ...
+@overload
+def checked(raw: str | None, field: str) -> str | None: ...
+def checked(raw: str | None, field: str) -> str | None:
+    """``raw`` from a request in E.164 (None, no number, as None), or a 422 naming
+    ``field``."""
+    if raw is None:
+        return None
     try:
         return normalize(raw)
     except BadPhone as exc:

@@ -32,8 +32,8 @@ class MembershipRecord(Record, frozen=True):
 class AccountRecord(Record, frozen=True):
     id: int
     name: str
-    # E.164; to anyone but the account itself masked (+86 138****0001), unless their call
-    # just typed it.
+    # E.164; to anyone but the account itself masked (+86 138****0001), except in the
+    # answer to the call that added the member with it.
     phone: str | None
     is_admin: bool
     memberships: list[MembershipRecord]

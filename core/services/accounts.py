@@ -69,7 +69,7 @@ class AccountService:
         if cmd.name is not UNSET:
             values["name"] = cmd.name
         if cmd.phone is not UNSET:
-            values["phone"] = None if cmd.phone is None else phone.checked(cmd.phone, "phone")
+            values["phone"] = phone.checked(cmd.phone, "phone")
         own = who.account_id == account_id
         async with transaction():
             await store.lock_account(account_id)
@@ -79,10 +79,9 @@ class AccountService:
                 )
                 check(if_match, shown, f"account {account_id}")
             await store.update_account(account_id, **values)
-        # A number the caller just typed is theirs to see; one they did not send stays masked.
-        return await store.account_record(
-            await store.get_account(account_id), full_phone=own or "phone" in values
-        )
+        # As the caller reads it (masked to staff, even a number they just typed), so the
+        # answer's ETag is the one their next If-Match must carry.
+        return await store.account_record(await store.get_account(account_id), full_phone=own)
 
     async def issue_token(
         self, who: Principal, account_id: int, label: str, *, token: str | None = None

@@ -86,7 +86,7 @@ class PeopleService:
                     raise InvalidInput.field(
                         field, "only for a new account; an existing account keeps its own"
                     )
-        number = phone.checked(cmd.phone, "phone") if cmd.phone is not None else None
+        number = phone.checked(cmd.phone, "phone")
         if cmd.volunteer:
             self._check_skills(cmd.volunteer.skills, "volunteer.skills")
             self._check_levels(
@@ -167,7 +167,7 @@ class PeopleService:
         """A page of the compound's residents (staff); ``phone_number``: those on that
         number, typed any way (who is calling the duty phone)."""
         who.require_staff((await communities.get_community(community_id)).id)
-        number = None if phone_number is None else phone.checked(phone_number, "phone")
+        number = phone.checked(phone_number, "phone")
         rows = await people.list_residents(community_id, _page(limit), max(offset, 0), phone=number)
         return [people.resident_record(r) for r in rows]
 

@@ -311,8 +311,6 @@ class AfterschoolService:
         await self._settings(cmd.community_id)
         collectors = [
             msgspec.structs.replace(c, phone=phone.checked(c.phone, f"collectors[{i}].phone"))
-            if c.phone is not None
-            else c
             for i, c in enumerate(cmd.collectors)
         ]
         async with transaction():
